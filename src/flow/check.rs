@@ -1,0 +1,158 @@
+//! Whole-set checks that need every flow compiled: loops that never wait for the caller,
+//! and steps nothing reaches.
+
+use std::collections::HashSet;
+
+use super::compile::FlowMeta;
+use super::model::{Action, FlowId, FlowSet, StepId, Target};
+use crate::diag::{Diagnostic, Kind};
+
+/// A step anywhere in the set.
+type Node = (FlowId, StepId);
+
+fn resolve(set: &FlowSet, from: FlowId, t: Target) -> Option<Node> {
+    match t {
+        Target::Step(s) => Some((from, s)),
+        Target::Flow(f, s) => Some((f, s)),
+        Target::FlowStart(f) => set.flows.get(f).map(|fl| (f, fl.start)),
+        Target::Hangup => None,
+    }
+}
+
+/// Runs the set-wide checks.
+pub fn check(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
+    cycles(set, metas, diags);
+    unreachable(set, metas, diags);
+}
+
+/// Finds loops made only of steps that do not wait for the caller (route, set, say, …):
+/// at run time they would spin until the step cap. Iterative DFS with three colours.
+fn cycles(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Colour {
+        White,
+        Grey,
+        Black,
+    }
+    let mut colour: Vec<Vec<Colour>> = set
+        .flows
+        .iter()
+        .map(|f| vec![Colour::White; f.steps.len()])
+        .collect();
+    let edges = |(f, s): Node| -> Vec<Node> {
+        let Some(step) = set.flows.get(f).and_then(|fl| fl.steps.get(s)) else {
+            return Vec::new();
+        };
+        if step.action.waits() {
+            return Vec::new();
+        }
+        step.action
+            .targets()
+            .into_iter()
+            .filter_map(|(_, t)| resolve(set, f, t))
+            .collect()
+    };
+    let mut reported: HashSet<Vec<Node>> = HashSet::new();
+    for f in 0..set.flows.len() {
+        for s in 0..set.flows[f].steps.len() {
+            if colour[f][s] != Colour::White {
+                continue;
+            }
+            // Stack of (node, its successors, next successor index); `path` mirrors it.
+            let mut stack: Vec<(Node, Vec<Node>, usize)> = vec![((f, s), edges((f, s)), 0)];
+            colour[f][s] = Colour::Grey;
+            while let Some((node, succ, i)) = stack.last_mut() {
+                if *i >= succ.len() {
+                    colour[node.0][node.1] = Colour::Black;
+                    stack.pop();
+                    continue;
+                }
+                let next = succ[*i];
+                *i += 1;
+                match colour.get(next.0).and_then(|c| c.get(next.1)).copied() {
+                    Some(Colour::White) => {
+                        colour[next.0][next.1] = Colour::Grey;
+                        stack.push((next, edges(next), 0));
+                    }
+                    Some(Colour::Grey) => {
+                        let start = stack.iter().position(|(n, _, _)| *n == next).unwrap_or(0);
+                        let mut cycle: Vec<Node> =
+                            stack[start..].iter().map(|(n, _, _)| *n).collect();
+                        // Report each loop once, whichever step the search entered it by.
+                        let mut key = cycle.clone();
+                        key.sort_unstable();
+                        if reported.insert(key) {
+                            cycle.push(next);
+                            let names: Vec<String> = cycle
+                                .iter()
+                                .map(|(cf, cs)| {
+                                    let name = &set.flows[*cf].steps[*cs].name;
+                                    if *cf == next.0 {
+                                        name.clone()
+                                    } else {
+                                        format!("@{}.{name}", set.flows[*cf].name)
+                                    }
+                                })
+                                .collect();
+                            let loc = metas[next.0].step_locs[next.1].clone();
+                            diags.push(
+                                Diagnostic::error(
+                                    Kind::Cycle,
+                                    loc,
+                                    format!("steps loop without ever waiting for the caller: {}", names.join(" → ")),
+                                )
+                                .with_help("put a menu, ask, dial or record in the loop, or end it with `hangup`"),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Steps no path reaches from any flow's start or error step.
+fn unreachable(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
+    let mut seen: Vec<Vec<bool>> = set
+        .flows
+        .iter()
+        .map(|f| vec![false; f.steps.len()])
+        .collect();
+    let mut work: Vec<Node> = Vec::new();
+    for (f, flow) in set.flows.iter().enumerate() {
+        if !flow.steps.is_empty() {
+            work.push((f, flow.start));
+        }
+        if let Some(e) = flow.on_error {
+            work.push((f, e));
+        }
+    }
+    while let Some((f, s)) = work.pop() {
+        let Some(slot) = seen.get_mut(f).and_then(|v| v.get_mut(s)) else {
+            continue;
+        };
+        if *slot {
+            continue;
+        }
+        *slot = true;
+        let action: &Action = &set.flows[f].steps[s].action;
+        work.extend(
+            action
+                .targets()
+                .into_iter()
+                .filter_map(|(_, t)| resolve(set, f, t)),
+        );
+    }
+    for (f, flow) in set.flows.iter().enumerate() {
+        for (s, step) in flow.steps.iter().enumerate() {
+            if !seen[f][s] {
+                diags.push(Diagnostic::warning(
+                    Kind::Unreachable,
+                    metas[f].step_locs[s].clone(),
+                    format!("step `{}` is never reached", step.name),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The flow language: its YAML model ([`raw`]), the compiled form the interpreter runs
+//! ([`model`]), and the one loader that server start-up, hot reload and `flow-check` share.
+//!
+//! A flows directory holds one flow per `*.yaml`/`*.yml` file, named after the file. Files
+//! whose name starts with `_` hold shared definitions (schedules, variables). The loader reads
+//! the directory itself, not its subdirectories (`flows/tests/` holds flow tests). Hidden
+//! files and editor droppings (`.swp`, `~`) are skipped.
+
+pub mod check;
+pub mod compile;
+pub mod model;
+pub mod raw;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use model::FlowSet;
+
+use crate::diag::{Diagnostic, Kind, Loc, Severity, Sources};
+use compile::{ParsedFlow, ParsedShared};
+
+/// A flow file larger than this is refused: no hand-written flow comes close, and it bounds
+/// memory for a hostile file.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// The result of loading a flow set: the set and every diagnostic. The set may be served
+/// only when [`Loaded::is_ok`].
+#[derive(Debug)]
+pub struct Loaded {
+    /// The compiled flows (complete even with errors, for tools; never serve it then).
+    pub set: FlowSet,
+    /// Every problem found, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text of every file read, for rendering diagnostics.
+    pub sources: Sources,
+    /// How many files were read.
+    pub files: usize,
+}
+
+impl Loaded {
+    /// Number of errors.
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    /// Number of warnings.
+    pub fn warnings(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+
+    /// True when the set can be served.
+    pub fn is_ok(&self) -> bool {
+        self.errors() == 0
+    }
+
+    /// `flows/: 4 flows, 37 steps, 0 errors, 1 warning`.
+    pub fn summary(&self, what: &str) -> String {
+        let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+        format!(
+            "{what}: {}, {}, {}, {}",
+            plural(self.set.flows.len(), "flow"),
+            plural(self.set.step_count(), "step"),
+            plural(self.errors(), "error"),
+            plural(self.warnings(), "warning"),
+        )
+    }
+
+    /// Every diagnostic rendered rustc-style, one after another.
+    pub fn render_diagnostics(&self) -> String {
+        self.diagnostics
+            .iter()
+            .map(|d| crate::diag::render(d, &self.sources))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// A path given to the loader could not be read at all (exit code 2 in `flow-check`).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The path does not exist or cannot be listed.
+    #[error("cannot read {}: {source}", path.display())]
+    Unreadable {
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A directory with no flow files at all.
+    #[error("{} holds no flow files (*.yaml, *.yml)", path.display())]
+    Empty {
+        /// The directory.
+        path: PathBuf,
+    },
+}
+
+/// True for a file the loader reads: `*.yaml`/`*.yml`, not hidden, not an editor temp file.
+pub fn is_flow_file(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    !name.starts_with('.')
+        && !name.ends_with('~')
+        && (name.ends_with(".yaml") || name.ends_with(".yml"))
+}
+
+/// Lists the flow files of a directory, sorted (symlinks are followed, so a Kubernetes
+/// ConfigMap mount's `..data` links work).
+pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let rd = std::fs::read_dir(dir).map_err(|source| LoadError::Unreadable {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut out = Vec::new();
+    for entry in rd.flatten() {
+        let p = entry.path();
+        if is_flow_file(&p) && p.is_file() {
+            out.push(p);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Loads a directory (the server's flow set).
+pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
+    load_paths(&[dir.to_path_buf()])
+}
+
+/// Loads directories and files together as one set: what `flow-check PATH…` and the server
+/// both call. Directories contribute their flow files; files are read as given.
+pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
+    let mut files = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|source| LoadError::Unreadable {
+            path: p.clone(),
+            source,
+        })?;
+        if meta.is_dir() {
+            let listed = list_dir(p)?;
+            if listed.is_empty() {
+                return Err(LoadError::Empty { path: p.clone() });
+            }
+            files.extend(listed);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    files.dedup();
+    let mut texts = Vec::new();
+    for f in &files {
+        let text = read_capped(f).map_err(|source| LoadError::Unreadable {
+            path: f.clone(),
+            source,
+        })?;
+        texts.push((f.clone(), text));
+    }
+    Ok(load_texts(texts))
+}
+
+fn read_capped(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut buf = Vec::new();
+    f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "file is larger than {} KiB",
+            MAX_FILE_BYTES / 1024
+        )));
+    }
+    String::from_utf8(buf).map_err(|_| std::io::Error::other("file is not UTF-8"))
+}
+
+/// Loads flow files from memory: `(path, text)` pairs. The path decides the flow name (its
+/// stem) and whether it is a shared file (`_` prefix). Never panics, whatever the text.
+pub fn load_texts(texts: Vec<(PathBuf, String)>) -> Loaded {
+    let mut diags = Vec::new();
+    let mut sources = Sources::default();
+    let mut flows = Vec::new();
+    let mut shared = Vec::new();
+    let mut names_seen: std::collections::HashMap<String, Arc<Path>> = Default::default();
+    let files = texts.len();
+    for (path, text) in texts {
+        let file: Arc<Path> = Arc::from(path.as_path());
+        let text: Arc<str> = Arc::from(text);
+        sources.insert(&file, text.clone());
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_string();
+        if stem.starts_with('_') {
+            match parse::<raw::RawShared>(&text) {
+                Ok(raw) => shared.push(ParsedShared { file, raw }),
+                Err(e) => diags.push(yaml_diagnostic(&file, &text, &e)),
+            }
+            continue;
+        }
+        if let Some(prev) = names_seen.get(&stem) {
+            diags.push(Diagnostic::error(
+                Kind::Duplicate,
+                Loc::file(&file),
+                format!("flow `{stem}` is also defined by {}", prev.display()),
+            ));
+            continue;
+        }
+        names_seen.insert(stem.clone(), file.clone());
+        let (raw, broken) = match parse::<raw::RawFlow>(&text) {
+            Ok(raw) => (raw, false),
+            Err(e) => {
+                diags.push(yaml_diagnostic(&file, &text, &e));
+                (raw::RawFlow::default(), true)
+            }
+        };
+        flows.push(ParsedFlow {
+            name: stem,
+            file,
+            text,
+            raw,
+            broken,
+        });
+    }
+    let (set, metas) = compile::compile(flows, shared, &mut diags);
+    check::check(&set, &metas, &mut diags);
+    diags.sort_by(|a, b| {
+        (&a.loc.file, a.loc.line, a.loc.col, a.severity).cmp(&(
+            &b.loc.file,
+            b.loc.line,
+            b.loc.col,
+            b.severity,
+        ))
+    });
+    diags.dedup();
+    Loaded {
+        set,
+        diagnostics: diags,
+        sources,
+        files,
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_saphyr::Error> {
+    // The default options carry budgets (events, depth, aliases) against hostile input, and
+    // reject duplicate keys. Phone lines are full of text that YAML 1.1 would turn into
+    // booleans or numbers (`say: yes`, a menu key `0`, digits `007`), so only `true`/`false`
+    // are booleans and leading zeros stay text.
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    options.leading_zero_numbers_as_strings = true;
+    serde_saphyr::from_str_with_options(text, options)
+}
+
+/// The text at a location: up to the end of the line, cut at a flow separator, short.
+fn token_at(text: &str, loc: &Loc) -> String {
+    let Some(line) = text.lines().nth((loc.line as usize).saturating_sub(1)) else {
+        return String::new();
+    };
+    let rest: String = line
+        .chars()
+        .skip((loc.col as usize).saturating_sub(1))
+        .collect();
+    let end = rest.find([',', '}', '#']).unwrap_or(rest.len());
+    let t = rest[..end].trim();
+    if t.chars().count() > 40 {
+        format!("{}…", t.chars().take(40).collect::<String>())
+    } else {
+        t.to_string()
+    }
+}
+
+/// Turns a serde-saphyr error into a diagnostic with a kind and, for unknown keys, a
+/// suggestion.
+fn yaml_diagnostic(file: &Arc<Path>, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
+    let full = e.without_snippet().to_string();
+    // The message ends with its own " at line N, column M"; we print the location ourselves.
+    let msg = match full.rfind(" at line ") {
+        Some(i) if full[i..].contains("column") => full[..i].to_string(),
+        _ => full,
+    };
+    // serde-saphyr's own advice names its API, which means nothing to a flow author.
+    let msg = match msg.split_once(", set DuplicateKeyPolicy") {
+        Some((head, _)) => head.replace("duplicate mapping key: ", "duplicate key: "),
+        None => msg,
+    };
+    let loc = match e.location() {
+        Some(l) => Loc::at(file, l),
+        None => Loc::file(file),
+    };
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        let (name, tail) = rest.split_once('`').unwrap_or((rest, ""));
+        let expected: Vec<&str> = tail
+            .split_once("expected one of ")
+            .or_else(|| tail.split_once("expected "))
+            .map(|(_, l)| l.split(", ").map(|s| s.trim_matches('`')).collect())
+            .unwrap_or_default();
+        let mut loc = loc;
+        loc.len = name.chars().count() as u32;
+        let mut d = Diagnostic::error(Kind::UnknownKey, loc, format!("unknown key `{name}`"));
+        d = match crate::diag::did_you_mean(name, expected.iter().copied()) {
+            Some(h) => d.with_help(format!("did you mean `{h}`?")),
+            None if !expected.is_empty() => {
+                d.with_help(format!("expected one of: {}", expected.join(", ")))
+            }
+            None => d,
+        };
+        return d;
+    }
+    // serde-saphyr speaks of Rust types; say what the flow author wrote and what fits.
+    let found = token_at(text, &loc);
+    let retyped = match msg.as_str() {
+        "invalid u8" | "invalid u16" | "invalid u32" | "invalid u64" | "invalid i64" => Some(
+            format!("expected a whole number (0 or more), found `{found}`"),
+        ),
+        "invalid f64" | "invalid f32" => Some(format!("expected a number, found `{found}`")),
+        "expected sequence start" => Some(format!(
+            "expected a list (`[a, b]` or `- item` lines), found `{found}`"
+        )),
+        "expected mapping start" => Some(format!(
+            "expected a mapping (`key: value`), found `{found}`"
+        )),
+        "expected string scalar" => Some(format!("expected a single value, found `{found}`")),
+        m if m.starts_with("invalid boolean") => {
+            Some(format!("expected `true` or `false`, found `{found}`"))
+        }
+        _ => None,
+    };
+    if let Some(m) = retyped {
+        return Diagnostic::error(Kind::Type, loc, m);
+    }
+    let kind = match e.without_snippet() {
+        serde_saphyr::Error::Message { .. }
+        | serde_saphyr::Error::NullIntoString { .. }
+        | serde_saphyr::Error::InvalidBooleanStrict { .. }
+        | serde_saphyr::Error::UnexpectedValueForUnit { .. } => Kind::Type,
+        _ if msg.starts_with("invalid type")
+            || msg.starts_with("invalid value")
+            || msg.starts_with("expected")
+            || msg.starts_with("missing field")
+            || msg.starts_with("cannot deserialize") =>
+        {
+            Kind::Type
+        }
+        _ if msg.starts_with("duplicate key") => Kind::Duplicate,
+        _ => Kind::Syntax,
+    };
+    Diagnostic::error(kind, loc, msg)
+}

@@ -1,0 +1,25 @@
+//! switchboard: a self-hosted Twilio Programmable Voice router driven by YAML flow files.
+//!
+//! The concepts, in the order a call meets them:
+//!
+//! - A **flow** ([`flow`]) is one YAML file describing a phone line: the numbers it
+//!   answers, named **steps** (say, menu, dial, …) and the rules between them. The loader
+//!   compiles a directory of flows into an immutable [`flow::FlowSet`], reporting every
+//!   problem as a [`diag::Diagnostic`] with a file, line and column.
+//! - The **engine** ([`engine`]) is the interpreter: given the flow set, a webhook's
+//!   parameters, the state carried in the action URL and the current time, it returns a
+//!   TwiML document and a trace of why. It is pure: no I/O, no clock, no panics.
+//! - **TwiML** ([`twiml`]) is the only code that writes XML.
+//! - **Schedules** ([`schedule`]) and **templates** ([`template`]) are the small languages
+//!   inside flows: business hours in real time zones, and `{{From}}`-style substitution.
+//! - The **signature** check ([`signature`]) proves a request came from Twilio.
+//! - The **CLI** ([`cli`]) wires these into `switchboard flow-check`.
+
+pub mod cli;
+pub mod diag;
+pub mod engine;
+pub mod flow;
+pub mod schedule;
+pub mod signature;
+pub mod template;
+pub mod twiml;
