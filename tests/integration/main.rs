@@ -2,5 +2,13 @@
 //! `harness` holds the small builders they share.
 
 mod checker;
-mod engine;
+mod conditions;
+mod dial;
+mod engine_common;
+mod failures;
 mod harness;
+mod menus;
+mod numbers;
+mod schedules;
+mod steps;
+mod templates;
