@@ -81,7 +81,7 @@ impl Template {
                 } else {
                     pieces.push(Piece::Var(var.to_string()));
                 }
-            } else if !is_ident(name) {
+            } else if !is_ident(name) && !is_sip_header(name) {
                 errors.push(TemplateError {
                     offset: at,
                     message: format!("`{{{{{name}}}}}` is not a parameter or `vars.` name"),
@@ -141,6 +141,29 @@ impl Template {
         out
     }
 
+    /// Renders a URL: a name that starts the template supplies the URL itself and is
+    /// inserted as is; every later name is a value inside the URL and is percent-encoded,
+    /// so `?from={{From}}` sends `+` as `%2B` and a caller cannot add query parameters.
+    pub fn render_url(&self, scope: &dyn Scope) -> String {
+        let mut out = String::new();
+        for (i, p) in self.pieces.iter().enumerate() {
+            let value = match p {
+                Piece::Lit(s) => {
+                    out.push_str(s);
+                    continue;
+                }
+                Piece::Param(n) => scope.param(n).unwrap_or(""),
+                Piece::Var(n) => scope.var(n).unwrap_or(""),
+            };
+            if i == 0 {
+                out.push_str(value);
+            } else {
+                out.extend(form_urlencoded::byte_serialize(value.as_bytes()));
+            }
+        }
+        out
+    }
+
     /// Renders into `out`.
     pub fn render_into(&self, scope: &dyn Scope, out: &mut String) {
         for p in &self.pieces {
@@ -169,6 +192,13 @@ pub fn is_ident(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `SipHeader_X-Custom`: SIP header names may contain `-`.
+fn is_sip_header(name: &str) -> bool {
+    name.strip_prefix("SipHeader_").is_some_and(|h| {
+        !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
 }
 
 /// Every parameter Twilio sends to voice webhooks (reference §2), so a typo such as
@@ -229,6 +259,7 @@ pub const TWILIO_PARAMS: &[&str] = &[
     "ToState",
     "ToZip",
     "TranscriptionText",
+    "UnstableSpeechResult",
     "msg",
 ];
 
@@ -274,6 +305,7 @@ mod tests {
 
     #[test]
     fn unknown_names_are_errors_with_offsets() {
+        assert!(compile("{{SipHeader_X-Account}}").is_ok());
         let e = compile("hi {{Form}} and {{vars.nope}} and {{ 1x }}").unwrap_err();
         assert_eq!(e.len(), 3);
         assert_eq!(e[0].offset, 3);

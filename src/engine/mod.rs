@@ -261,10 +261,8 @@ impl<'a> Run<'a> {
             message: e.to_string(),
         });
         self.resp = Response::new();
-        self.resp.push(twiml::Say {
-            text: self.cfg.apology.clone(),
-            ..Default::default()
-        });
+        let apology = self.say(self.cfg.apology.clone());
+        self.resp.push(apology);
         let on_error = self.flow.and_then(|f| {
             self.set
                 .flows
@@ -295,14 +293,18 @@ impl<'a> Run<'a> {
         match entry {
             Entry::Incoming => self.incoming(),
             Entry::Continue { flow, step, query } => {
+                self.state = CallState::decode(query);
                 let Some((fid, fl)) = self.set.flow(flow) else {
                     self.trace.push(Event::Restart {
                         reason: format!("flow `{flow}` no longer exists; routing by number"),
                     });
+                    // The call's variables survive; its place in the old flow does not.
+                    self.state.wait = None;
+                    self.state.attempt = 0;
+                    self.state.leg = 0;
                     return self.incoming();
                 };
                 self.flow = Some(fid);
-                self.state = CallState::decode(query);
                 let Some(sid) = fl.step(step) else {
                     self.trace.push(Event::Restart {
                         reason: format!(
@@ -603,6 +605,17 @@ impl<'a> Run<'a> {
         })
     }
 
+    /// A `<Say>` of built-in text in the current flow's voice and language.
+    fn say(&self, text: String) -> twiml::Say {
+        let fl = self.flow.and_then(|f| self.set.flows.get(f));
+        twiml::Say {
+            text,
+            voice: fl.and_then(|f| f.voice.clone()),
+            language: fl.and_then(|f| f.language.clone()),
+            loop_count: None,
+        }
+    }
+
     fn wait_event(&mut self, f: FlowId, s: StepId, what: &'static str) {
         let step = self.set.flows[f].steps[s].name.clone();
         self.trace.push(Event::Wait { step, what });
@@ -649,7 +662,7 @@ impl<'a> Run<'a> {
 
     /// A template rendered as a URL: relative paths get the public base.
     fn url(&self, t: &Template) -> String {
-        let u = t.render(self);
+        let u = t.render_url(self);
         if u.starts_with('/') {
             format!("{}{u}", self.cfg.base_url)
         } else {
@@ -781,10 +794,8 @@ impl<'a> Run<'a> {
             }
             self.state.attempt = 0;
             if g.exhausted == Target::Hangup {
-                self.resp.push(twiml::Say {
-                    text: "Goodbye.".into(),
-                    ..Default::default()
-                });
+                let bye = self.say("Goodbye.".into());
+                self.resp.push(bye);
             }
             return Ok(self.goto(f, g.exhausted));
         }
@@ -1007,7 +1018,8 @@ impl<'a> Run<'a> {
             record: d.record.clone(),
             recording_status_callback: d
                 .record
-                .as_ref()
+                .as_deref()
+                .filter(|r| *r != "do-not-record")
                 .and_then(|_| self.callback(&self.cfg.recording_path)),
             ring_tone: d.ring_tone.clone(),
             nouns,
@@ -1037,6 +1049,13 @@ impl<'a> Run<'a> {
                 if d.sequential { d.to.len() } else { 1 }
             ),
         });
+        if self.params.get("CallStatus") == Some("completed") {
+            // The caller has hung up; nothing we return will play, so ring nobody else.
+            self.state.leg = 0;
+            self.trace.push(Event::Hangup);
+            self.resp.push(Verb::Hangup);
+            return Ok(Next::Done);
+        }
         let answered = status == "completed" || status == "answered";
         if !answered && d.sequential && (self.state.leg as usize + 1) < d.to.len() {
             self.state.leg += 1;
@@ -1044,12 +1063,6 @@ impl<'a> Run<'a> {
             return Ok(Next::Done);
         }
         self.state.leg = 0;
-        if self.params.get("CallStatus") == Some("completed") {
-            // The caller has hung up; nothing we return will play.
-            self.trace.push(Event::Hangup);
-            self.resp.push(Verb::Hangup);
-            return Ok(Next::Done);
-        }
         let t = match status.as_str() {
             "completed" | "answered" => d.next,
             "busy" => d.on_busy,
@@ -1066,8 +1079,24 @@ impl<'a> Run<'a> {
         notes: &mut Vec<String>,
     ) -> bool {
         match c {
-            Cond::All(v) => v.iter().all(|c| self.eval(c, captures, notes)),
-            Cond::Any(v) => v.iter().any(|c| self.eval(c, captures, notes)),
+            Cond::All(v) => {
+                // Captures count only when the whole conjunction holds.
+                let mut scratch = Vec::new();
+                let ok = v.iter().all(|c| self.eval(c, &mut scratch, notes));
+                if ok {
+                    captures.extend(scratch);
+                }
+                ok
+            }
+            Cond::Any(v) => v.iter().any(|c| {
+                // A branch that failed part-way must not leave its captures behind.
+                let mut scratch = Vec::new();
+                let ok = self.eval(c, &mut scratch, notes);
+                if ok {
+                    captures.extend(scratch);
+                }
+                ok
+            }),
             Cond::Not(c) => {
                 // Captures from inside a `not` would describe a failed match: drop them.
                 let mut scratch = Vec::new();

@@ -131,6 +131,8 @@ pub fn compile(
             shared: &shared,
             diags: &mut *diags,
             known_vars: HashSet::new(),
+            runtime_vars: HashSet::new(),
+            consts: HashMap::new(),
             schedules: HashMap::new(),
             tz: jiff::tz::TimeZone::UTC,
             voice: None,
@@ -236,9 +238,9 @@ pub fn parse_number_pattern(s: &str) -> Result<NumberPattern<'_>, String> {
         let digits = prefix.strip_prefix('+').ok_or_else(|| {
             format!("prefix pattern `{s}` must start with `+` (E.164), e.g. `+1415555*`")
         })?;
-        if digits.len() > 14 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        if digits.is_empty() || digits.len() > 14 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(format!(
-                "prefix pattern `{s}` must be `+` and up to 14 digits, then `*`"
+                "prefix pattern `{s}` must be `+`, 1 to 14 digits, then `*`"
             ));
         }
         return Ok(NumberPattern::Prefix(prefix));
@@ -354,6 +356,11 @@ struct FlowCompiler<'a> {
     diags: &'a mut Vec<Diagnostic>,
     /// Every variable a template may name in this flow.
     known_vars: HashSet<String>,
+    /// Variables assigned at run time (`set`, `save_as`, captures): their values are unknown
+    /// here.
+    runtime_vars: HashSet<String>,
+    /// Constants of this flow (shared and own), to check templates that are only a constant.
+    consts: HashMap<String, String>,
     /// Schedules compiled for this flow's zone, by name.
     schedules: HashMap<String, Option<Arc<Schedule>>>,
     local_schedules: HashMap<String, ScheduleSpec>,
@@ -400,6 +407,8 @@ impl FlowCompiler<'_> {
                     step_index: HashMap::new(),
                     start: 0,
                     on_error: None,
+                    voice: None,
+                    language: None,
                 },
                 FlowMeta {
                     step_locs: Vec::new(),
@@ -430,6 +439,7 @@ impl FlowCompiler<'_> {
             consts.insert(k.value.clone(), v.value.clone());
         }
         self.known_vars.extend(consts.keys().cloned());
+        self.consts = consts.clone();
         self.collect_defined_vars(raw);
 
         for (k, v) in &raw.schedules.0 {
@@ -538,6 +548,8 @@ impl FlowCompiler<'_> {
                 step_index,
                 start,
                 on_error,
+                voice: self.voice.clone(),
+                language: self.language.clone(),
             },
             FlowMeta {
                 step_locs,
@@ -598,6 +610,7 @@ impl FlowCompiler<'_> {
                 }
             }
         }
+        self.runtime_vars = out.clone();
         self.known_vars.extend(out);
     }
 
@@ -805,12 +818,12 @@ impl FlowCompiler<'_> {
                 let r_ = &r.value;
                 let next = self.inner_next(r_.next.as_ref(), s.next.as_ref());
                 if let Some(m) = &r_.max_length
-                    && !(1..=14400).contains(&m.value)
+                    && !(2..=14400).contains(&m.value)
                 {
                     self.err(
                         Kind::BadValue,
                         m.referenced,
-                        "`max_length` must be 1 to 14400 seconds",
+                        "`max_length` must be 2 to 14400 seconds",
                     );
                 }
                 if let Some(k) = &r_.finish_on_key {
@@ -1165,7 +1178,9 @@ impl FlowCompiler<'_> {
 
     fn url_template(&mut self, u: &str, l: Location) -> Template {
         let t = self.template(u, l);
-        let ok = u.starts_with("https://")
+        // An empty URL is meaningful: Twilio's `waitUrl=""` means silence.
+        let ok = u.is_empty()
+            || u.starts_with("https://")
             || u.starts_with("http://")
             || u.starts_with('/')
             || u.starts_with("{{");
@@ -1248,7 +1263,20 @@ impl FlowCompiler<'_> {
 
     fn regex(&mut self, re: &str, l: Location) -> Option<Regex> {
         match regex::RegexBuilder::new(re).size_limit(1 << 20).build() {
-            Ok(r) => Some(r),
+            Ok(r) => {
+                // Captures become call variables, so their names must be variable names.
+                if let Some(bad) = r.capture_names().flatten().find(|n| !is_ident(n)) {
+                    self.err(
+                        Kind::BadRegex,
+                        l,
+                        format!(
+                            "capture name `{bad}` is not a variable name (letters, digits and `_`)"
+                        ),
+                    );
+                    return None;
+                }
+                Some(r)
+            }
             Err(e) => {
                 let msg = e.to_string();
                 let last = msg
@@ -1507,7 +1535,12 @@ impl FlowCompiler<'_> {
         }
     }
 
-    fn gather(&mut self, raw: RawGather<'_>, at: Location) -> GatherSettings {
+    fn gather(
+        &mut self,
+        raw: RawGather<'_>,
+        at: Location,
+        default_invalid_text: &str,
+    ) -> GatherSettings {
         let RawGather {
             prompt,
             timeout,
@@ -1547,7 +1580,7 @@ impl FlowCompiler<'_> {
             );
         }
         let default_invalid = Prompt {
-            parts: vec![self.text_part("Sorry, that is not a valid choice.", at, None, None, None)],
+            parts: vec![self.text_part(default_invalid_text, at, None, None, None)],
         };
         let default_no_input = Prompt {
             parts: vec![self.text_part("Sorry, I did not hear anything.", at, None, None, None)],
@@ -1578,7 +1611,7 @@ impl FlowCompiler<'_> {
             no_input: m.no_input.as_ref(),
             exhausted: m.exhausted.as_ref(),
         };
-        let mut g = self.gather(raw, at);
+        let mut g = self.gather(raw, at, "Sorry, that is not a valid choice.");
         if m.options.0.is_empty() && m.speech.0.is_empty() {
             self.err(
                 Kind::Field,
@@ -1715,7 +1748,7 @@ impl FlowCompiler<'_> {
             no_input: a.no_input.as_ref(),
             exhausted: a.exhausted.as_ref(),
         };
-        let mut g = self.gather(raw, at);
+        let mut g = self.gather(raw, at, "Sorry, that is not valid.");
         let next = self.inner_next(a.next.as_ref(), outer_next);
         let save_as = match &a.save_as {
             Some(n) => {
@@ -1821,6 +1854,19 @@ impl FlowCompiler<'_> {
                     };
                     let tpl = self.template(&t.value, l);
                     let v = t.value.as_str();
+                    // A target that is just a constant (`{{vars.sales_line}}`) is checked now.
+                    if let [crate::template::Piece::Var(name)] = tpl.pieces()
+                        && !self.runtime_vars.contains(name)
+                        && let Some(value) = self.consts.get(name)
+                        && !(is_e164(value) || is_sip(value) || is_client(value))
+                    {
+                        let value = value.clone();
+                        self.err(
+                            Kind::BadNumber,
+                            l,
+                            format!("`{v}` is `{value}`, which is not an E.164 number, a `sip:` URI or a `client:` name"),
+                        );
+                    }
                     let target = if !tpl.is_literal() || v.contains("{{") {
                         DialTarget::Dynamic(tpl)
                     } else if is_e164(v) {

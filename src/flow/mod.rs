@@ -154,14 +154,26 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     }
     files.dedup();
     let mut texts = Vec::new();
+    let mut diags = Vec::new();
     for f in &files {
-        let text = read_capped(f).map_err(|source| LoadError::Unreadable {
-            path: f.clone(),
-            source,
-        })?;
-        texts.push((f.clone(), text));
+        match read_capped(f) {
+            Ok(text) => texts.push((f.clone(), text)),
+            // A file in the set that cannot be read is a problem with the set (reported with
+            // the others), not with how the checker was called.
+            Err(e) => {
+                let file: Arc<Path> = Arc::from(f.as_path());
+                diags.push(Diagnostic::error(
+                    Kind::Io,
+                    Loc::file(&file),
+                    format!("cannot read this file: {e}"),
+                ));
+            }
+        }
     }
-    Ok(load_texts(texts))
+    let mut loaded = load_texts(texts);
+    loaded.files += diags.len();
+    loaded.diagnostics.extend(diags);
+    Ok(loaded)
 }
 
 fn read_capped(path: &Path) -> std::io::Result<String> {

@@ -106,6 +106,10 @@ pub struct Flow {
     pub start: StepId,
     /// Where run-time failures go after the apology.
     pub on_error: Option<StepId>,
+    /// Default `<Say voice>` (also for the apology and "Goodbye.").
+    pub voice: Option<String>,
+    /// Default `<Say language>`.
+    pub language: Option<String>,
 }
 
 impl Flow {

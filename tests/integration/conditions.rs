@@ -116,3 +116,14 @@ fn speech_comparisons_ignore_case_and_punctuation() {
         assert_eq!(call.path()[1], want, "{speech}");
     }
 }
+
+#[test]
+fn captures_from_a_failed_branch_do_not_leak() {
+    let yaml = flow(
+        "  entry:\n    route:\n      - if: { any: [ { all: [ { From: { matches: '^\\+1(?P<area>\\d{3})' } }, { FromCountry: XX } ] }, { FromCountry: US } ] }\n        goto: yes\n      - goto: hangup\n  yes:\n    say: \"[{{vars.area}}]\"\n",
+    );
+    let set = load(&[("a.yaml", &yaml)]);
+    let mut call = Call::new(&set, CALLER, MAIN);
+    call.base.push(("FromCountry".into(), "US".into()));
+    assert_eq!(said(call.send(&[])), ["[]"]);
+}

@@ -101,3 +101,20 @@ fn dynamic_dial_target_that_renders_to_nonsense_fails_safe() {
         ]
     );
 }
+
+#[test]
+fn sequential_dial_stops_when_the_caller_hangs_up() {
+    let yaml = flow(
+        "  entry:\n    dial:\n      to: [\"+14155550111\", \"+14155550112\"]\n      strategy: sequential\n",
+    );
+    let set = load(&[("acme.yaml", &yaml)]);
+    let mut call = Call::new(&set, CALLER, MAIN);
+    call.send(&[]);
+    let out = call.send(&[("DialCallStatus", "no-answer"), ("CallStatus", "completed")]);
+    assert!(dialed(out).is_empty());
+    assert!(
+        out.twiml.ends_with("<Response><Hangup /></Response>"),
+        "{}",
+        out.twiml
+    );
+}

@@ -100,20 +100,26 @@ fn a_call_survives_its_flow_changing() {
         call.now,
     );
     assert_eq!(said(&out), ["New start"]);
-    // The flow is gone entirely: route by number again.
-    let other = load(&[("other.yaml", &flow("  entry:\n    say: Other\n"))]);
+    // The flow is gone entirely: route by number again, keeping the call's variables.
+    // `x` is unreachable on purpose: it only makes `vars.account` a known call variable.
+    let other_text = flow(
+        "  entry:\n    say: \"Other {{vars.account}}\"\n  x:\n    ask: { prompt: p, save_as: account, next: hangup }\n",
+    );
+    let other = load_any(&[("other.yaml", &other_text)]);
+    assert!(other.is_ok(), "{}", other.render_diagnostics());
+    let query = format!("{}&v.account=42", pending.2);
     let out = engine::run(
-        &other,
+        &other.set,
         &Config::default(),
         Entry::Continue {
             flow: &pending.0,
             step: &pending.1,
-            query: &pending.2,
+            query: &query,
         },
         &params,
         call.now,
     );
-    assert_eq!(said(&out), ["Other"]);
+    assert_eq!(said(&out), ["Other 42"]);
 }
 
 #[test]
@@ -190,12 +196,25 @@ fn random_requests_never_break_the_engine() {
         seed ^= seed << 17;
         seed
     };
-    let alphabet: Vec<char> = "0123456789#*abc+&<>\"'%=;.\u{0}\u{7}\u{FFFF}é ".chars().collect();
-    let mut word = |n: &mut dyn FnMut() -> u64| -> String {
+    let alphabet: Vec<char> = "0123456789#*abc+&<>\"'%=;.\u{0}\u{7}\u{FFFF}é "
+        .chars()
+        .collect();
+    let word = |n: &mut dyn FnMut() -> u64| -> String {
         let len = (n() % 12) as usize;
-        (0..len).map(|_| alphabet[(n() % alphabet.len() as u64) as usize]).collect()
+        (0..len)
+            .map(|_| alphabet[(n() % alphabet.len() as u64) as usize])
+            .collect()
     };
-    let names = ["Digits", "SpeechResult", "DialCallStatus", "CallStatus", "To", "From", "RecordingDuration", "QueueResult"];
+    let names = [
+        "Digits",
+        "SpeechResult",
+        "DialCallStatus",
+        "CallStatus",
+        "To",
+        "From",
+        "RecordingDuration",
+        "QueueResult",
+    ];
     let statuses = ["completed", "busy", "no-answer", "failed", "canceled", ""];
     for i in 0..3000 {
         let flow = &set.flows[(next() % set.flows.len() as u64) as usize];
@@ -203,13 +222,33 @@ fn random_requests_never_break_the_engine() {
         let mut pairs = vec![("To".to_string(), "+14155550100".to_string())];
         for _ in 0..(next() % 5) {
             let k = names[(next() % names.len() as u64) as usize];
-            let v = if k == "DialCallStatus" { statuses[(next() % statuses.len() as u64) as usize].to_string() } else { word(&mut next) };
+            let v = if k == "DialCallStatus" {
+                statuses[(next() % statuses.len() as u64) as usize].to_string()
+            } else {
+                word(&mut next)
+            };
             pairs.insert(0, (k.to_string(), v));
         }
-        let query = format!("k={}&n={}&l={}&v.{}={}", ["m", "a", "d", "r", "q", "c", "x"][(next() % 7) as usize], next() % 20, next() % 5, ["account", "x", "region"][(next() % 3) as usize], word(&mut next));
+        let query = format!(
+            "k={}&n={}&l={}&v.{}={}",
+            ["m", "a", "d", "r", "q", "c", "x"][(next() % 7) as usize],
+            next() % 20,
+            next() % 5,
+            ["account", "x", "region"][(next() % 3) as usize],
+            word(&mut next)
+        );
         let params = Params::from_pairs(pairs);
-        let now = jiff::Timestamp::from_second(1_700_000_000 + (next() % 50_000_000) as i64).unwrap();
-        let entry = if i % 10 == 0 { Entry::Incoming } else { Entry::Continue { flow: &flow.name, step: &step.name, query: &query } };
+        let now =
+            jiff::Timestamp::from_second(1_700_000_000 + (next() % 50_000_000) as i64).unwrap();
+        let entry = if i % 10 == 0 {
+            Entry::Incoming
+        } else {
+            Entry::Continue {
+                flow: &flow.name,
+                step: &step.name,
+                query: &query,
+            }
+        };
         let out = engine::run(set, &Config::default(), entry, &params, now);
         let tags = structure(&out.twiml);
         assert_eq!(tags[0], "Response", "{}", out.twiml);

@@ -111,3 +111,41 @@ fn reject_and_hangup_steps() {
     let out = Call::new(&set, CALLER, MAIN).send(&[]).twiml.clone();
     assert!(out.ends_with("<Response><Hangup /></Response>"));
 }
+
+#[test]
+fn values_inside_urls_are_percent_encoded() {
+    let yaml = flow(
+        "  entry:\n    redirect: { url: \"{{vars.base}}/twiml?from={{From}}&said={{SpeechResult}}\" }\n",
+    )
+    .replace("vars:\n", "vars:\n  base: \"https://example.com/app\"\n");
+    let set = load(&[("acme.yaml", &yaml)]);
+    let mut call = Call::new(&set, CALLER, MAIN);
+    call.base
+        .push(("SpeechResult".into(), "yes&admin=1".into()));
+    let out = call.send(&[]);
+    assert!(
+        out.twiml.contains("<Redirect>https://example.com/app/twiml?from=%2B12025550143&amp;said=yes%26admin%3D1</Redirect>"),
+        "{}",
+        out.twiml
+    );
+}
+
+#[test]
+fn built_in_phrases_use_the_flow_voice() {
+    let yaml = format!(
+        "voice: Polly.Amy\nlanguage: en-GB\n{}",
+        flow(
+            "  entry:\n    menu:\n      prompt: Pick\n      options: { \"1\": entry }\n      attempts: 1\n"
+        )
+    );
+    let set = load(&[("acme.yaml", &yaml)]);
+    let mut call = Call::new(&set, CALLER, MAIN);
+    call.send(&[]);
+    let out = call.send(&[("Digits", "9")]);
+    assert!(
+        out.twiml
+            .contains(r#"<Say language="en-GB" voice="Polly.Amy">Goodbye.</Say>"#),
+        "{}",
+        out.twiml
+    );
+}
