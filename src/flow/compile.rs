@@ -866,7 +866,7 @@ impl FlowCompiler<'_> {
                     wait_url: e_
                         .wait_url
                         .as_ref()
-                        .map(|u| self.url_template(&u.value, u.referenced)),
+                        .map(|u| self.wait_url_template(&u.value, u.referenced)),
                     next,
                 }))
             }
@@ -911,7 +911,7 @@ impl FlowCompiler<'_> {
                     wait_url: c_
                         .wait_url
                         .as_ref()
-                        .map(|u| self.url_template(&u.value, u.referenced)),
+                        .map(|u| self.wait_url_template(&u.value, u.referenced)),
                     max_participants: c_.max_participants.as_ref().map(|v| v.value),
                     record: c_.record.as_ref().map(|v| v.value),
                     next,
@@ -1176,11 +1176,17 @@ impl FlowCompiler<'_> {
         }
     }
 
+    /// A hold-music URL: empty is meaningful there (Twilio's `waitUrl=""` is silence).
+    fn wait_url_template(&mut self, u: &str, l: Location) -> Template {
+        if u.is_empty() {
+            return Template::default();
+        }
+        self.url_template(u, l)
+    }
+
     fn url_template(&mut self, u: &str, l: Location) -> Template {
         let t = self.template(u, l);
-        // An empty URL is meaningful: Twilio's `waitUrl=""` means silence.
-        let ok = u.is_empty()
-            || u.starts_with("https://")
+        let ok = u.starts_with("https://")
             || u.starts_with("http://")
             || u.starts_with('/')
             || u.starts_with("{{");
