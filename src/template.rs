@@ -197,7 +197,9 @@ pub fn is_ident(s: &str) -> bool {
 /// `SipHeader_X-Custom`: SIP header names may contain `-`.
 fn is_sip_header(name: &str) -> bool {
     name.strip_prefix("SipHeader_").is_some_and(|h| {
-        !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        !h.is_empty()
+            && h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     })
 }
 

@@ -448,9 +448,11 @@ impl<'a> Run<'a> {
                 self.goto(f, *next)
             }
             Action::Route { rules, otherwise } => {
+                // Notes (schedule verdicts) from rules that did not match explain the one that
+                // did: "otherwise → closed [office: closed: no hours on Sun …]".
+                let mut notes = Vec::new();
                 for (i, rule) in rules.iter().enumerate() {
                     let mut captures = Vec::new();
-                    let mut notes = Vec::new();
                     let ok = match &rule.cond {
                         None => true,
                         Some(c) => self.eval(c, &mut captures, &mut notes),
@@ -475,7 +477,7 @@ impl<'a> Run<'a> {
                         self.trace.push(Event::Rule {
                             index: None,
                             label: "no rule matched; next".into(),
-                            notes: vec![],
+                            notes,
                             to,
                         });
                         self.goto(f, *t)

@@ -209,7 +209,7 @@ pub fn load_texts(texts: Vec<(PathBuf, String)>) -> Loaded {
             .unwrap_or("")
             .to_string();
         if stem.starts_with('_') {
-            match parse::<raw::RawShared>(&text) {
+            match parse_yaml::<raw::RawShared>(&text) {
                 Ok(raw) => shared.push(ParsedShared { file, raw }),
                 Err(e) => diags.push(yaml_diagnostic(&file, &text, &e)),
             }
@@ -224,7 +224,7 @@ pub fn load_texts(texts: Vec<(PathBuf, String)>) -> Loaded {
             continue;
         }
         names_seen.insert(stem.clone(), file.clone());
-        let (raw, broken) = match parse::<raw::RawFlow>(&text) {
+        let (raw, broken) = match parse_yaml::<raw::RawFlow>(&text) {
             Ok(raw) => (raw, false),
             Err(e) => {
                 diags.push(yaml_diagnostic(&file, &text, &e));
@@ -258,7 +258,10 @@ pub fn load_texts(texts: Vec<(PathBuf, String)>) -> Loaded {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_saphyr::Error> {
+/// Parses YAML the way flow files are parsed (strict booleans, leading zeros kept, budgets).
+pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
+    text: &str,
+) -> Result<T, serde_saphyr::Error> {
     // The default options carry budgets (events, depth, aliases) against hostile input, and
     // reject duplicate keys. Phone lines are full of text that YAML 1.1 would turn into
     // booleans or numbers (`say: yes`, a menu key `0`, digits `007`), so only `true`/`false`
@@ -289,7 +292,7 @@ fn token_at(text: &str, loc: &Loc) -> String {
 
 /// Turns a serde-saphyr error into a diagnostic with a kind and, for unknown keys, a
 /// suggestion.
-fn yaml_diagnostic(file: &Arc<Path>, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
+pub(crate) fn yaml_diagnostic(file: &Arc<Path>, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
     let full = e.without_snippet().to_string();
     // The message ends with its own " at line N, column M"; we print the location ourselves.
     let msg = match full.rfind(" at line ") {
