@@ -13,13 +13,20 @@
 //! - **Schedules** ([`schedule`]) and **templates** ([`template`]) are the small languages
 //!   inside flows: business hours in real time zones, and `{{From}}`-style substitution.
 //! - The **signature** check ([`signature`]) proves a request came from Twilio.
+//! - The **server** ([`http`]) answers Twilio's webhooks with the engine, behind the signature
+//!   check (`switchboard serve`); it is the only module that knows hyper.
 //! - The **CLI** ([`cli`]) wires these into `switchboard flow-check`.
 
 pub mod cli;
 pub mod diag;
 pub mod engine;
 pub mod flow;
+pub mod flowtest;
+pub mod graph;
+pub mod http;
 pub mod schedule;
+pub mod schema;
 pub mod signature;
+pub mod sim;
 pub mod template;
 pub mod twiml;

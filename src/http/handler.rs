@@ -1,0 +1,752 @@
+//! One request: route, checks, the endpoint, the answer and its log line.
+//!
+//! The order of checks is cheapest and least trusting first (see the [module docs](super)).
+//! Everything after routing runs inside [`CatchUnwind`] and the per-request timeout, so a
+//! panic anywhere below still produces an answer: the safe document for call webhooks (Twilio
+//! must never see a `5xx` for a call that reached a flow), `204` for callbacks.
+
+use std::any::Any;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Body, Incoming};
+use hyper::header::{ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::http::request::Parts;
+use hyper::{Method, Request, Response, StatusCode};
+use jiff::Timestamp;
+
+use super::counters::{Counters, GaugeGuard, bump};
+use super::verify::{raw_target, signed_base, verify_webhook};
+use super::{FlowStore, Limits, ServerConfig, Verification, form};
+use crate::engine::{self, Entry, Event, Params};
+use crate::flow::compile::is_name;
+use crate::twiml::MAX_DOCUMENT_BYTES;
+
+type Resp = Response<Full<Bytes>>;
+
+const TEXT_XML: &str = "text/xml; charset=utf-8";
+const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
+const APPLICATION_JSON: &str = "application/json";
+
+/// Longest request-supplied string copied into a log line.
+const LOG_CLIP: usize = 200;
+
+/// State shared by every request.
+pub(crate) struct App {
+    /// The served flows.
+    store: Arc<FlowStore>,
+    /// The server's settings.
+    config: ServerConfig,
+    /// Settings for every interpreter run: base URL, callback paths, apology.
+    engine: engine::Config,
+    /// The answer for `/fallback` and for panics, rendered once at start-up.
+    safe_document: Bytes,
+    /// When the server started (for `/readyz`).
+    started: Instant,
+    /// What has been handled.
+    pub(crate) counters: Counters,
+}
+
+/// Where a request goes, from its path alone.
+#[derive(Debug, Clone, Copy)]
+enum Route<'a> {
+    Voice,
+    Continue { flow: &'a str, step: &'a str },
+    Status,
+    Recording,
+    Fallback,
+    Healthz,
+    Readyz,
+    NotFound,
+}
+
+impl<'a> Route<'a> {
+    fn parse(path: &'a str) -> Route<'a> {
+        match path {
+            "/voice" => Route::Voice,
+            "/status" => Route::Status,
+            "/recording" => Route::Recording,
+            "/fallback" => Route::Fallback,
+            "/healthz" => Route::Healthz,
+            "/readyz" => Route::Readyz,
+            _ => path
+                .strip_prefix("/voice/")
+                .and_then(|rest| rest.split_once('/'))
+                // `is_name` is what the loader requires of flow and step names (letters,
+                // digits, `-`, `_`), so anything else cannot be a URL the interpreter wrote.
+                .filter(|(flow, step)| is_name(flow) && is_name(step))
+                .map_or(Route::NotFound, |(flow, step)| Route::Continue {
+                    flow,
+                    step,
+                }),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Route::Voice => "voice",
+            Route::Continue { .. } => "continue",
+            Route::Status => "status",
+            Route::Recording => "recording",
+            Route::Fallback => "fallback",
+            Route::Healthz => "healthz",
+            Route::Readyz => "readyz",
+            Route::NotFound => "unknown",
+        }
+    }
+
+    fn answers_calls(self) -> bool {
+        matches!(
+            self,
+            Route::Voice | Route::Continue { .. } | Route::Fallback
+        )
+    }
+}
+
+/// What the log line for a request says beyond method, path, status and latency.
+#[derive(Debug, Default)]
+struct Note {
+    /// `CallSid` of the webhook.
+    call_sid: Option<String>,
+    /// The flow that answered.
+    flow: Option<String>,
+    /// The interpreter's trace, summarised.
+    steps: Option<String>,
+    /// The run hit a run-time failure (the caller heard the apology).
+    failed: bool,
+    /// Why the signature check refused the request.
+    rejection: Option<String>,
+    /// The panic message, if the handler panicked.
+    panic: Option<String>,
+    /// Callback details.
+    callback: Option<Callback>,
+}
+
+/// Fields of a callback worth a log line.
+#[derive(Debug)]
+enum Callback {
+    Status {
+        call_status: String,
+        parent_call_sid: Option<String>,
+        sequence: Option<String>,
+        call_duration: Option<String>,
+        direction: Option<String>,
+    },
+    Recording {
+        recording_status: String,
+        recording_sid: Option<String>,
+        recording_url: Option<String>,
+        recording_duration: Option<String>,
+        error_code: Option<String>,
+    },
+    Fallback {
+        error_code: Option<String>,
+        error_url: Option<String>,
+    },
+}
+
+impl App {
+    pub(crate) fn new(store: Arc<FlowStore>, config: ServerConfig) -> App {
+        let engine = engine::Config {
+            base_url: config
+                .public_url
+                .as_ref()
+                .map(|u| u.as_str().to_owned())
+                .unwrap_or_default(),
+            status_path: Some("/status".into()),
+            recording_path: Some("/recording".into()),
+            apology: config.apology.clone(),
+        };
+        let safe_document = Bytes::from(engine::safe_document(
+            &config.apology,
+            config.fallback_operator.as_deref(),
+        ));
+        App {
+            store,
+            config,
+            engine,
+            safe_document,
+            started: Instant::now(),
+            counters: Counters::default(),
+        }
+    }
+
+    pub(crate) fn limits(&self) -> Limits {
+        self.config.limits
+    }
+
+    pub(crate) fn open_connections(&self) -> u64 {
+        self.counters
+            .connections
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Answers one request and logs it. Never fails.
+    pub(crate) async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Resp {
+        let started = Instant::now();
+        let _in_flight = GaugeGuard::new(&self.counters.in_flight);
+        let (parts, body) = req.into_parts();
+        let route = Route::parse(parts.uri.path());
+        let mut note = Note::default();
+        let work = CatchUnwind(Box::pin(self.dispatch(route, &parts, body, &mut note)));
+        let outcome = tokio::time::timeout(self.config.limits.request_timeout, work).await;
+        let response = match outcome {
+            Ok(Ok(resp)) => resp,
+            Ok(Err(panic)) => {
+                bump(&self.counters.panics);
+                note.panic = Some(panic_message(panic.as_ref()));
+                self.after_panic(route)
+            }
+            Err(_elapsed) => {
+                bump(&self.counters.timeouts);
+                close(text(StatusCode::REQUEST_TIMEOUT, "request timeout"))
+            }
+        };
+        self.log(
+            route,
+            &parts,
+            peer,
+            response.status(),
+            started.elapsed(),
+            &note,
+        );
+        response
+    }
+
+    async fn dispatch(
+        &self,
+        route: Route<'_>,
+        parts: &Parts,
+        body: Incoming,
+        note: &mut Note,
+    ) -> Resp {
+        let method = &parts.method;
+        match route {
+            Route::NotFound => return text(StatusCode::NOT_FOUND, "not found"),
+            Route::Healthz | Route::Readyz => {
+                if method != Method::GET && method != Method::HEAD {
+                    return not_allowed("GET, HEAD");
+                }
+                return match route {
+                    Route::Healthz => text(StatusCode::OK, "ok"),
+                    _ => self.readyz(),
+                };
+            }
+            _ => {}
+        }
+        if method != Method::GET && method != Method::POST {
+            return not_allowed("GET, POST");
+        }
+        let is_post = method == Method::POST;
+        if is_post && !body.is_end_stream() && !is_form(parts.headers.get(CONTENT_TYPE)) {
+            return text(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported content type: webhooks are application/x-www-form-urlencoded",
+            );
+        }
+
+        // The declared length is refused before reading anything; `Limited` catches chunked
+        // bodies (and lying lengths) as they arrive.
+        let limit = self.config.limits.body_bytes;
+        let declared = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return too_large();
+        }
+        let bytes = match Limited::new(body, limit).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.is::<LengthLimitError>() => return too_large(),
+            Err(_) => return close(text(StatusCode::BAD_REQUEST, "cannot read the body")),
+        };
+
+        // POST parameters are in the body; GET parameters are appended to the URL's query.
+        let query = parts.uri.query().unwrap_or("");
+        let fields = if is_post {
+            &bytes[..]
+        } else {
+            query.as_bytes()
+        };
+        let params = match form::parse(fields) {
+            Ok(pairs) => Params::from_pairs(pairs),
+            Err(e) => return text(StatusCode::BAD_REQUEST, &format!("malformed request: {e}")),
+        };
+        note.call_sid = params.get("CallSid").map(clip);
+
+        if let Verification::Required(keys) = &self.config.verification {
+            let base = signed_base(
+                self.config.public_url.as_ref(),
+                self.config.trust_forwarded,
+                &parts.uri,
+                &parts.headers,
+            );
+            let target = raw_target(&parts.uri);
+            if let Err(r) = verify_webhook(keys, &base, target, method, &parts.headers, &bytes) {
+                bump(&self.counters.signature_rejections);
+                note.rejection = Some(r.to_string());
+                return text(StatusCode::FORBIDDEN, r.reason());
+            }
+        }
+
+        match route {
+            Route::Voice => self.voice(Entry::Incoming, &params, note),
+            Route::Continue { flow, step } => {
+                // The query is the call state; with GET it also holds Twilio's parameters,
+                // which state decoding ignores.
+                self.voice(Entry::Continue { flow, step, query }, &params, note)
+            }
+            Route::Status => self.status(&params, note),
+            Route::Recording => self.recording(&params, note),
+            Route::Fallback => self.fallback(&params, note),
+            Route::Healthz | Route::Readyz | Route::NotFound => {
+                text(StatusCode::NOT_FOUND, "not found")
+            }
+        }
+    }
+
+    /// `/voice` and `/voice/{flow}/{step}`: run the interpreter.
+    fn voice(&self, entry: Entry<'_>, params: &Params, note: &mut Note) -> Resp {
+        let served = self.store.current();
+        let outcome =
+            (self.config.runner)(&served.set, &self.engine, entry, params, Timestamp::now());
+        match entry {
+            Entry::Incoming
+                if outcome
+                    .trace
+                    .iter()
+                    .any(|e| matches!(e, Event::NoFlow { .. })) =>
+            {
+                bump(&self.counters.unrouted)
+            }
+            Entry::Incoming => bump(&self.counters.calls),
+            Entry::Continue { .. } => bump(&self.counters.continuations),
+        }
+        note.failed = outcome.failed;
+        note.flow = outcome.flow;
+        note.steps = Some(trace_summary(&outcome.trace));
+        // The interpreter guarantees the size; checked again because Twilio refuses the
+        // whole call (11750) over it.
+        let body = if outcome.twiml.len() > MAX_DOCUMENT_BYTES {
+            note.failed = true;
+            self.safe_document.clone()
+        } else {
+            Bytes::from(outcome.twiml)
+        };
+        if note.failed {
+            bump(&self.counters.run_failures);
+        }
+        twiml(body)
+    }
+
+    /// `/status`: count and log; the reply content is ignored by Twilio.
+    fn status(&self, params: &Params, note: &mut Note) -> Resp {
+        let call_status = params.get("CallStatus").unwrap_or("");
+        self.counters.call_status(call_status);
+        note.callback = Some(Callback::Status {
+            call_status: clip(call_status),
+            parent_call_sid: params.get("ParentCallSid").map(clip),
+            sequence: params.get("SequenceNumber").map(clip),
+            call_duration: params.get("CallDuration").map(clip),
+            direction: params.get("Direction").map(clip),
+        });
+        no_content()
+    }
+
+    /// `/recording`: count and log.
+    fn recording(&self, params: &Params, note: &mut Note) -> Resp {
+        let status = params.get("RecordingStatus").unwrap_or("");
+        self.counters.recording_status(status);
+        note.callback = Some(Callback::Recording {
+            recording_status: clip(status),
+            recording_sid: params.get("RecordingSid").map(clip),
+            recording_url: params.get("RecordingUrl").map(clip),
+            recording_duration: params.get("RecordingDuration").map(clip),
+            error_code: params.get("ErrorCode").map(clip),
+        });
+        no_content()
+    }
+
+    /// `/fallback`: Twilio could not use an answer; give the safe document.
+    fn fallback(&self, params: &Params, note: &mut Note) -> Resp {
+        bump(&self.counters.fallbacks);
+        note.callback = Some(Callback::Fallback {
+            error_code: params.get("ErrorCode").map(clip),
+            error_url: params.get("ErrorUrl").map(|u| clip(strip_query(u))),
+        });
+        twiml(self.safe_document.clone())
+    }
+
+    /// `/readyz`: the served set, the last refused reload and the counters.
+    fn readyz(&self) -> Resp {
+        let served = self.store.current();
+        let last_failure = self.store.last_failure().map(|f| {
+            serde_json::json!({
+                "at": f.at.to_string(),
+                "errors": f.errors,
+                "summary": f.summary,
+            })
+        });
+        let body = serde_json::json!({
+            "status": "ready",
+            "flows": served.flows,
+            "steps": served.steps,
+            "warnings": served.warnings,
+            "loaded_at": served.loaded_at.to_string(),
+            "load_ms": served.load_time.as_secs_f64() * 1000.0,
+            "last_reload_error": last_failure,
+            "signature_verification": matches!(self.config.verification, Verification::Required(_)),
+            "uptime_s": self.started.elapsed().as_secs(),
+            "counters": self.counters.to_json(),
+        });
+        let mut resp = respond(StatusCode::OK, Bytes::from(body.to_string()));
+        set_content_type(&mut resp, APPLICATION_JSON);
+        resp
+    }
+
+    /// The answer after a panic: calls still get TwiML, callbacks their `204`.
+    fn after_panic(&self, route: Route<'_>) -> Resp {
+        match route {
+            r if r.answers_calls() => twiml(self.safe_document.clone()),
+            Route::Status | Route::Recording => no_content(),
+            _ => text(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+        }
+    }
+
+    /// One line per request. Never the token, the signature or the query (the call state
+    /// holds what callers entered).
+    fn log(
+        &self,
+        route: Route<'_>,
+        parts: &Parts,
+        peer: SocketAddr,
+        status: StatusCode,
+        elapsed: Duration,
+        note: &Note,
+    ) {
+        let endpoint = route.name();
+        let method = parts.method.as_str();
+        let path = clip(parts.uri.path());
+        let status = status.as_u16();
+        let latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        let call_sid = note.call_sid.as_deref();
+        if let Some(panic) = &note.panic {
+            tracing::error!(
+                endpoint,
+                method,
+                path,
+                status,
+                latency_us,
+                call_sid,
+                panic,
+                "handler panicked; answered safely"
+            );
+            return;
+        }
+        if let Some(reason) = &note.rejection {
+            tracing::warn!(
+                endpoint, method, path, status, latency_us, call_sid, peer = %peer, reason,
+                "signature check failed"
+            );
+            return;
+        }
+        match &note.callback {
+            Some(Callback::Status {
+                call_status,
+                parent_call_sid,
+                sequence,
+                call_duration,
+                direction,
+            }) => tracing::info!(
+                endpoint,
+                method,
+                path,
+                status,
+                latency_us,
+                call_sid,
+                call_status,
+                parent_call_sid,
+                sequence,
+                call_duration,
+                direction,
+                "call status"
+            ),
+            Some(Callback::Recording {
+                recording_status,
+                recording_sid,
+                recording_url,
+                recording_duration,
+                error_code,
+            }) => tracing::info!(
+                endpoint,
+                method,
+                path,
+                status,
+                latency_us,
+                call_sid,
+                recording_status,
+                recording_sid,
+                recording_url,
+                recording_duration,
+                error_code,
+                "recording status"
+            ),
+            Some(Callback::Fallback {
+                error_code,
+                error_url,
+            }) => tracing::warn!(
+                endpoint,
+                method,
+                path,
+                status,
+                latency_us,
+                call_sid,
+                error_code,
+                error_url,
+                "fallback: Twilio could not use an answer"
+            ),
+            None if note.steps.is_some() => tracing::info!(
+                endpoint,
+                method,
+                path,
+                status,
+                latency_us,
+                call_sid,
+                flow = note.flow.as_deref(),
+                steps = note.steps.as_deref(),
+                failed = note.failed,
+                "call"
+            ),
+            None if matches!(route, Route::Healthz | Route::Readyz) && status < 400 => {
+                tracing::debug!(endpoint, method, path, status, latency_us, "probe")
+            }
+            None => tracing::info!(
+                endpoint, method, path, status, latency_us, call_sid, peer = %peer,
+                "request refused"
+            ),
+        }
+    }
+}
+
+/// The trace as one short line: the steps entered and how the response ends. Leaves out
+/// what callers said or entered and variable values (they may be private).
+fn trace_summary(trace: &[Event]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for e in trace {
+        match e {
+            Event::NoFlow { to } => parts.push(format!("no flow answers {}", clip(to))),
+            Event::Restart { .. } => parts.push("restart".into()),
+            Event::Enter { flow, step, .. } => parts.push(format!("{flow}/{step}")),
+            Event::Input { outcome, .. } | Event::Result { outcome, .. } => {
+                parts.push(outcome.clone())
+            }
+            Event::Exhausted { .. } => parts.push("out of tries".into()),
+            Event::Wait { what, .. } => parts.push(format!("wait for {what}")),
+            Event::Hangup => parts.push("hangup".into()),
+            Event::Error { message } => parts.push(format!("error: {message}")),
+            Event::OnError { step } => parts.push(format!("on_error {step}")),
+            Event::Number { .. }
+            | Event::Resume { .. }
+            | Event::Rule { .. }
+            | Event::Set { .. } => {}
+        }
+    }
+    parts.join(" > ")
+}
+
+/// Whether the media type is `application/x-www-form-urlencoded` (parameters such as
+/// `charset` ignored).
+fn is_form(content_type: Option<&HeaderValue>) -> bool {
+    content_type
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+/// Copies at most [`LOG_CLIP`] bytes, cut on a character boundary.
+fn clip(s: &str) -> String {
+    let mut end = s.len().min(LOG_CLIP);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_owned()
+}
+
+fn strip_query(url: &str) -> &str {
+    url.split_once('?').map_or(url, |(u, _)| u)
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .map_or_else(|| "non-string panic payload".into(), |s| clip(&s))
+}
+
+fn respond(status: StatusCode, body: Bytes) -> Resp {
+    let mut resp = Response::new(Full::new(body));
+    *resp.status_mut() = status;
+    resp
+}
+
+fn set_content_type(resp: &mut Resp, value: &'static str) {
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(value));
+}
+
+/// `200` with a TwiML document.
+fn twiml(body: Bytes) -> Resp {
+    let mut resp = respond(StatusCode::OK, body);
+    set_content_type(&mut resp, TEXT_XML);
+    // Twilio caches GET answers by validator headers; these answers depend on time and state.
+    resp.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// A short plain-text answer (errors, `/healthz`).
+fn text(status: StatusCode, msg: &str) -> Resp {
+    let mut body = String::with_capacity(msg.len() + 1);
+    body.push_str(msg);
+    body.push('\n');
+    let mut resp = respond(status, Bytes::from(body));
+    set_content_type(&mut resp, TEXT_PLAIN);
+    resp
+}
+
+fn no_content() -> Resp {
+    respond(StatusCode::NO_CONTENT, Bytes::new())
+}
+
+fn not_allowed(allow: &'static str) -> Resp {
+    let mut resp = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+    resp.headers_mut()
+        .insert(ALLOW, HeaderValue::from_static(allow));
+    resp
+}
+
+/// `413`; the connection closes, since the rest of the body was not read.
+fn too_large() -> Resp {
+    close(text(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "request body too large",
+    ))
+}
+
+/// Asks hyper to close the connection after this answer.
+fn close(mut resp: Resp) -> Resp {
+    resp.headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    resp
+}
+
+/// Turns a panic while polling the inner future into an `Err` with the panic payload.
+/// The boxed future is `Unpin`, so no unsafe pinning is needed; after a panic it is never
+/// polled again.
+struct CatchUnwind<F>(
+    /// The wrapped future.
+    Pin<Box<F>>,
+);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        // Unwind safety: after a panic the future is dropped, never polled again, and the
+        // shared state it touches (atomics, the immutable flow set) stays consistent.
+        match std::panic::catch_unwind(AssertUnwindSafe(move || inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert!(matches!(Route::parse("/voice"), Route::Voice));
+        assert!(matches!(
+            Route::parse("/voice/acme/menu"),
+            Route::Continue {
+                flow: "acme",
+                step: "menu"
+            }
+        ));
+        for bad in [
+            "/voice/",
+            "/voice/acme",
+            "/voice/acme/",
+            "/voice/acme/menu/x",
+            "/voice/ac%20me/menu",
+            "/voice/../menu",
+            "/voice//menu",
+            "/Voice",
+            "/status/",
+            "/",
+        ] {
+            assert!(matches!(Route::parse(bad), Route::NotFound), "{bad}");
+        }
+    }
+
+    #[test]
+    fn form_content_types() {
+        let v = |s: &'static str| is_form(Some(&HeaderValue::from_static(s)));
+        assert!(v("application/x-www-form-urlencoded"));
+        assert!(v("Application/X-WWW-Form-Urlencoded; charset=UTF-8"));
+        assert!(!v("application/json"));
+        assert!(!v("multipart/form-data; boundary=x"));
+        assert!(!is_form(None));
+    }
+
+    #[test]
+    fn summaries_leave_out_private_values() {
+        let trace = vec![
+            Event::Enter {
+                flow: "acme".into(),
+                step: "account".into(),
+                kind: "ask",
+            },
+            Event::Input {
+                step: "account".into(),
+                heard: "123456".into(),
+                outcome: "accepted".into(),
+            },
+            Event::Set {
+                name: "account".into(),
+                value: "123456".into(),
+            },
+            Event::Wait {
+                step: "billing_dial".into(),
+                what: "dial",
+            },
+        ];
+        let s = trace_summary(&trace);
+        assert_eq!(s, "acme/account > accepted > wait for dial");
+        assert!(!s.contains("123456"));
+    }
+
+    #[test]
+    fn clip_respects_char_boundaries() {
+        let s = "é".repeat(150);
+        let c = clip(&s);
+        assert!(c.len() <= LOG_CLIP);
+        assert!(s.starts_with(&c));
+    }
+}

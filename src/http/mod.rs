@@ -1,0 +1,227 @@
+//! The webhook server (`switchboard serve`): hyper 1.x HTTP/1.1 on tokio, the only module that
+//! knows hyper.
+//!
+//! Twilio calls these endpoints (GET and POST both accepted on each):
+//!
+//! | Path | What |
+//! |---|---|
+//! | `/voice` | the number's Voice URL: the flow is chosen by `To` |
+//! | `/voice/{flow}/{step}?{state}` | action URLs the interpreter writes: continue the call |
+//! | `/status` | call status callbacks (the number's, and each dialed leg's): `204` |
+//! | `/recording` | recording status callbacks: `204` |
+//! | `/fallback` | the number's Fallback URL: the configured safe document |
+//!
+//! plus `/healthz` (the process answers) and `/readyz` (flows loaded, counters), unsigned.
+//!
+//! A request goes through, in order: route (`404`), method (`405`), content type (`415`),
+//! body size (`413`), body read (`400`, `408`), form decoding (`400`), the signature
+//! (`403`), then the endpoint. Once a call reaches a flow the answer is always `200` with
+//! TwiML: a run-time failure or even a panic becomes the safe document, never a `5xx`.
+//!
+//! The modules: [`store`] holds the served flow set, [`verify`] rebuilds the signed URL and
+//! checks the signature, [`form`] decodes bodies strictly, [`counters`] counts, `handler`
+//! answers one request and `server` runs connections and graceful shutdown.
+
+pub mod counters;
+pub mod form;
+mod handler;
+mod server;
+pub mod store;
+pub mod verify;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use crate::engine::{self, Entry, Outcome, Params};
+use crate::flow::FlowSet;
+use crate::signature::Keys;
+
+pub use server::{Server, ShutdownReport};
+pub use store::{FailedLoad, FlowStore, LoadReport, Served, StoreError};
+pub use verify::{PublicUrl, PublicUrlError, verify_webhook};
+
+/// The interpreter entry point the server calls: [`engine::run`] in production. Tests put a
+/// function that panics here to check the handler's panic safety.
+pub type Runner = fn(&FlowSet, &engine::Config, Entry<'_>, &Params, Timestamp) -> Outcome;
+
+/// How webhooks are authenticated.
+#[derive(Debug, Clone)]
+pub enum Verification {
+    /// Every webhook must carry a valid `X-Twilio-Signature` for one of these keys.
+    Required(Keys),
+    /// No check at all (`--insecure-skip-signature`): local experiments only.
+    InsecureSkip,
+}
+
+/// Size and time limits (the hardening knobs).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest request body accepted, chunked or not (`413` above it).
+    pub body_bytes: usize,
+    /// Largest request head (request line and headers) accepted (`431` above it).
+    pub max_header_bytes: usize,
+    /// Time a client has to send a complete request head; also how long an idle keep-alive
+    /// connection stays open. Slow clients are disconnected.
+    pub header_read_timeout: Duration,
+    /// Time to read a body and answer (`408` after it). Twilio itself gives up after 15 s.
+    pub request_timeout: Duration,
+    /// How long shutdown waits for in-flight requests before closing their connections.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_bytes: 64 * 1024,
+            max_header_bytes: 16 * 1024,
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Bounds on [`Limits::max_header_bytes`]: hyper needs a read buffer of at least 8 KiB, and
+/// the head must fit the action URLs the interpreter writes (state up to 2 KiB).
+pub const HEADER_BYTES_RANGE: std::ops::RangeInclusive<usize> = 4 * 1024..=256 * 1024;
+
+/// Everything the server needs besides the flows.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The base URL Twilio uses (`--public-url`); action URLs are built from it. `None`:
+    /// signatures are checked against `http://{Host}` and action URLs are relative.
+    pub public_url: Option<PublicUrl>,
+    /// Take scheme and host from `X-Forwarded-Proto`/`X-Forwarded-Host` when there is no
+    /// public URL. Only behind a proxy that sets (and overwrites) them.
+    pub trust_forwarded: bool,
+    /// The signature check.
+    pub verification: Verification,
+    /// Size and time limits.
+    pub limits: Limits,
+    /// What callers hear when something goes wrong (run-time failures, `/fallback`, panics).
+    pub apology: String,
+    /// E.164 number `/fallback` and panics forward the caller to; `None` hangs up.
+    pub fallback_operator: Option<String>,
+    /// The interpreter ([`engine::run`]).
+    pub runner: Runner,
+}
+
+impl ServerConfig {
+    /// Defaults for everything but the (deliberately explicit) verification.
+    pub fn new(verification: Verification) -> ServerConfig {
+        ServerConfig {
+            public_url: None,
+            trust_forwarded: false,
+            verification,
+            limits: Limits::default(),
+            apology: engine::Config::default().apology,
+            fallback_operator: None,
+            runner: engine::run,
+        }
+    }
+}
+
+/// Why [`run`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The tokio runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address given.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Serves until `SIGTERM` or `SIGINT`, then shuts down gracefully: stop accepting, let
+/// in-flight requests finish for up to [`Limits::shutdown_grace`] (a second signal ends the
+/// wait at once). Blocks the calling thread; builds its own runtime.
+///
+/// # Errors
+///
+/// [`ServeError`] when the runtime cannot start or the address cannot be bound.
+pub fn run(
+    store: Arc<FlowStore>,
+    config: ServerConfig,
+    listen: SocketAddr,
+) -> Result<ShutdownReport, ServeError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("switchboard")
+        .build()
+        .map_err(ServeError::Runtime)?;
+    let report = rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: listen,
+                source,
+            })?;
+        let server = Server::from_tokio(listener, store, config);
+        let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
+        let signals = async move {
+            let mut signals = Signals::new();
+            let name = signals.next().await;
+            tracing::info!(signal = name, "shutdown requested");
+            let _ = first_tx.send(());
+            let name = signals.next().await;
+            tracing::warn!(signal = name, "second signal: closing connections now");
+        };
+        tokio::select! {
+            report = server.run(async { let _ = first_rx.await; }) => Ok(report),
+            () = signals => Ok(ShutdownReport { drained: false }),
+        }
+    });
+    // Tasks still running (connections past the grace period) are dropped, not awaited.
+    rt.shutdown_timeout(Duration::from_millis(100));
+    report
+}
+
+/// `SIGTERM` and `SIGINT` (Ctrl-C), as one stream of names.
+struct Signals {
+    /// `SIGTERM` (systemd, Kubernetes, `docker stop`); `None` when it cannot be installed.
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Signals {
+        Signals {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(|e| tracing::warn!(error = %e, "cannot listen for SIGTERM"))
+                .ok(),
+        }
+    }
+
+    /// Waits for the next signal and names it.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            let term = async {
+                match self.term.as_mut() {
+                    Some(t) => {
+                        t.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = term => "SIGTERM",
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
+    }
+}

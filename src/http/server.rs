@@ -1,0 +1,183 @@
+//! Accepting connections, serving them with hyper, and shutting down gracefully.
+//!
+//! Each connection runs in its own task with hyper's HTTP/1 connection builder: keep-alive on,
+//! a header-read timeout (which also ends idle keep-alive connections), a maximum head size
+//! (`431` above it). On shutdown the listener is dropped first (new connections are refused),
+//! then every connection is told to finish the request it is on and close; the server waits
+//! for them up to the grace period.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::counters::GaugeGuard;
+use super::handler::App;
+use super::{FlowStore, HEADER_BYTES_RANGE, ServerConfig};
+
+/// A bound server, ready to [`run`](Server::run).
+pub struct Server {
+    /// The bound listening socket.
+    listener: TcpListener,
+    /// Everything requests share: flows, configuration, counters.
+    app: Arc<App>,
+}
+
+/// How a shutdown went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// True when every connection finished within the grace period.
+    pub drained: bool,
+}
+
+impl Server {
+    /// Wraps a bound std listener (e.g. on `127.0.0.1:0` in tests). Must be called inside a
+    /// tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// When the socket cannot be switched to non-blocking or registered with the runtime.
+    pub fn new(
+        listener: std::net::TcpListener,
+        store: Arc<FlowStore>,
+        config: ServerConfig,
+    ) -> std::io::Result<Server> {
+        listener.set_nonblocking(true)?;
+        Ok(Server::from_tokio(
+            TcpListener::from_std(listener)?,
+            store,
+            config,
+        ))
+    }
+
+    /// Wraps a bound tokio listener.
+    pub fn from_tokio(
+        listener: TcpListener,
+        store: Arc<FlowStore>,
+        config: ServerConfig,
+    ) -> Server {
+        Server {
+            listener,
+            app: Arc::new(App::new(store, config)),
+        }
+    }
+
+    /// The address the server listens on (the real port when bound to port 0).
+    ///
+    /// # Errors
+    ///
+    /// When the socket has no local address.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` resolves, then shuts down gracefully.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> ShutdownReport {
+        let Server { listener, app } = self;
+        let limits = app.limits();
+        let mut builder = http1::Builder::new();
+        // The timer must be set before any timeout: hyper panics on every connection when a
+        // timeout is configured without one.
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout)
+            .max_header_size(
+                limits
+                    .max_header_bytes
+                    .clamp(*HEADER_BYTES_RANGE.start(), *HEADER_BYTES_RANGE.end()),
+            )
+            .keep_alive(true);
+        let builder = Arc::new(builder);
+
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!(addr = %addr, "listening");
+        }
+        let (closing_tx, closing_rx) = watch::channel(false);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        // Answers are small and sent whole: don't let Nagle hold them back.
+                        let _ = stream.set_nodelay(true);
+                        tokio::spawn(connection(
+                            stream,
+                            peer,
+                            app.clone(),
+                            builder.clone(),
+                            closing_rx.clone(),
+                        ));
+                    }
+                    Err(e) => {
+                        // Typically out of file descriptors: back off instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+            }
+        }
+
+        drop(listener);
+        drop(closing_rx);
+        let open = app.open_connections();
+        tracing::info!(
+            open_connections = open,
+            grace_ms = limits.shutdown_grace.as_millis() as u64,
+            "stopped accepting; finishing in-flight requests"
+        );
+        let _ = closing_tx.send(true);
+        let drained = tokio::time::timeout(limits.shutdown_grace, closing_tx.closed())
+            .await
+            .is_ok();
+        if drained {
+            tracing::info!("all connections closed");
+        } else {
+            tracing::warn!(
+                open_connections = app.open_connections(),
+                "grace period over; closing the remaining connections"
+            );
+        }
+        ShutdownReport { drained }
+    }
+}
+
+/// Serves one connection until it closes, or until shutdown asks it to finish its current
+/// request and close.
+async fn connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    app: Arc<App>,
+    builder: Arc<http1::Builder>,
+    mut closing: watch::Receiver<bool>,
+) {
+    let _open = GaugeGuard::new(&app.counters.connections);
+    let service_app = app.clone();
+    let service = service_fn(move |req| {
+        let app = service_app.clone();
+        async move { Ok::<_, std::convert::Infallible>(app.handle(req, peer).await) }
+    });
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        r = conn.as_mut() => r,
+        () = async {
+            // The returned guard borrows the channel; drop it here, it is not `Send`.
+            let _ = closing.wait_for(|c| *c).await;
+        } => {
+            conn.as_mut().graceful_shutdown();
+            conn.as_mut().await
+        }
+    };
+    if let Err(e) = result {
+        // Header timeouts, resets and malformed requests: the client's problem, not ours.
+        tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
+    }
+}
