@@ -202,7 +202,7 @@ struct TestFile {
 /// Reads and parses one test file; problems become diagnostics.
 fn read_file(path: &Path, sources: &mut Sources) -> Result<TestFile, Vec<Diagnostic>> {
     let file: Arc<Path> = Arc::from(path);
-    let text = match read_capped(path) {
+    let text = match crate::flow::read_capped(path) {
         Ok(t) => t,
         Err(e) => {
             return Err(vec![Diagnostic::error(
@@ -245,20 +245,6 @@ fn parent_dir(p: &Path) -> PathBuf {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     }
-}
-
-fn read_capped(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let f = std::fs::File::open(path)?;
-    let mut buf = Vec::new();
-    f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::other(format!(
-            "file is larger than {} KiB",
-            MAX_FILE_BYTES / 1024
-        )));
-    }
-    String::from_utf8(buf).map_err(|_| std::io::Error::other("file is not UTF-8"))
 }
 
 fn at(file: &Arc<Path>, l: Location) -> Loc {

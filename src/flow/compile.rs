@@ -850,17 +850,11 @@ impl FlowCompiler<'_> {
                 };
                 let e_ = &e.value;
                 let next = self.inner_next(e_.next.as_ref(), s.next.as_ref());
-                let queue = match &e_.queue {
-                    Some(q) => self.template(&q.value, q.referenced),
-                    None => {
-                        self.err(
-                            Kind::Field,
-                            e.referenced,
-                            "`enqueue` needs `queue` (the queue name)",
-                        );
-                        Template::default()
-                    }
-                };
+                let queue = self.required_template(
+                    e_.queue.as_ref(),
+                    e.referenced,
+                    "`enqueue` needs `queue` (the queue name)",
+                );
                 Action::Enqueue(Box::new(Enqueue {
                     queue,
                     wait_url: e_
@@ -876,13 +870,11 @@ impl FlowCompiler<'_> {
                 };
                 let c_ = &c.value;
                 let next = self.inner_next(c_.next.as_ref(), s.next.as_ref());
-                let room = match &c_.room {
-                    Some(r) => self.template(&r.value, r.referenced),
-                    None => {
-                        self.err(Kind::Field, c.referenced, "`conference` needs `room`");
-                        Template::default()
-                    }
-                };
+                let room = self.required_template(
+                    c_.room.as_ref(),
+                    c.referenced,
+                    "`conference` needs `room`",
+                );
                 let beep = c_.beep.as_ref().map(|b| {
                     if !["true", "false", "onEnter", "onExit"].contains(&b.value.0.as_str()) {
                         self.err(
@@ -980,6 +972,22 @@ impl FlowCompiler<'_> {
                 Action::Reject(r.value.clone())
             }
             _ => Action::Hangup,
+        }
+    }
+
+    /// A template the action cannot do without; its absence is reported at the action.
+    fn required_template(
+        &mut self,
+        v: Option<&S<String>>,
+        at: Location,
+        missing: &str,
+    ) -> Template {
+        match v {
+            Some(v) => self.template(&v.value, v.referenced),
+            None => {
+                self.err(Kind::Field, at, missing);
+                Template::default()
+            }
         }
     }
 

@@ -176,7 +176,8 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     Ok(loaded)
 }
 
-fn read_capped(path: &Path) -> std::io::Result<String> {
+/// Reads a UTF-8 file of at most [`MAX_FILE_BYTES`] (flow files and flow-test files).
+pub(crate) fn read_capped(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
     let f = std::fs::File::open(path)?;
     let mut buf = Vec::new();
