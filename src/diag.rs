@@ -83,6 +83,9 @@ kinds! {
     BadValue = "bad-value",
     /// Steps that loop without ever waiting for the caller.
     Cycle = "cycle",
+    /// A menu or ask whose `exhausted` path leads back to it without waiting elsewhere: a
+    /// silent caller would go round forever.
+    MenuLoop = "menu-loop",
     /// Two definitions of the same name.
     Duplicate = "duplicate",
     /// A step that no path reaches.
@@ -189,7 +192,7 @@ impl Diagnostic {
 }
 
 /// The text of every file loaded, so diagnostics can quote their source line.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sources {
     /// File → its full text.
     files: HashMap<PathBuf, Arc<str>>,

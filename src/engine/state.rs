@@ -15,6 +15,9 @@ pub const MAX_VALUE_CHARS: usize = 256;
 /// lengths proxies and Twilio accept).
 pub const MAX_STATE_BYTES: usize = 2048;
 
+/// Attempt and leg counters read from a URL are clamped to this.
+pub const MAX_COUNTER: u32 = 1000;
+
 /// What the step named in the URL was waiting for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wait {
@@ -129,8 +132,10 @@ impl CallState {
         for (k, v) in form_urlencoded::parse(query.as_bytes()) {
             match k.as_ref() {
                 "k" => st.wait = Wait::from_code(&v),
-                "n" => st.attempt = v.parse().unwrap_or(0),
-                "l" => st.leg = v.parse().unwrap_or(0),
+                // Real values are small (attempts ≤ 10, legs ≤ 10); clamping keeps arithmetic
+                // on forged or stale state far from overflow.
+                "n" => st.attempt = v.parse::<u32>().unwrap_or(0).min(MAX_COUNTER),
+                "l" => st.leg = v.parse::<u32>().unwrap_or(0).min(MAX_COUNTER),
                 other => {
                     if let Some(name) = other.strip_prefix("v.")
                         && crate::template::is_ident(name)
@@ -172,6 +177,8 @@ mod tests {
         assert_eq!(st.wait, None);
         assert_eq!(st.attempt, 0);
         assert_eq!(st.vars, vec![("ok".to_string(), "2".to_string())]);
+        let st = CallState::decode("n=4294967295&l=4294967295");
+        assert_eq!((st.attempt, st.leg), (MAX_COUNTER, MAX_COUNTER));
     }
 
     #[test]

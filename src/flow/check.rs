@@ -22,6 +22,7 @@ fn resolve(set: &FlowSet, from: FlowId, t: Target) -> Option<Node> {
 /// Runs the set-wide checks.
 pub fn check(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
     cycles(set, metas, diags);
+    menu_loops(set, metas, diags);
     unreachable(set, metas, diags);
 }
 
@@ -108,6 +109,81 @@ fn cycles(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
                     _ => {}
                 }
             }
+        }
+    }
+}
+
+/// Menus and asks whose `exhausted` path comes back to them. A caller who never presses a
+/// key takes only `exhausted` edges and the edges of steps that do not wait, so a loop made
+/// of those holds the call forever ("No menu can loop forever").
+fn menu_loops(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
+    // The edges a silent caller can take out of a step.
+    let silent = |(f, s): Node| -> Vec<Node> {
+        let Some(step) = set.flows.get(f).and_then(|fl| fl.steps.get(s)) else {
+            return Vec::new();
+        };
+        let targets = match &step.action {
+            Action::Menu(m) => vec![m.exhausted],
+            Action::Ask(a) => vec![a.exhausted],
+            a if a.waits() => Vec::new(),
+            a => a.targets().into_iter().map(|(_, t)| t).collect(),
+        };
+        targets
+            .into_iter()
+            .filter_map(|t| resolve(set, f, t))
+            .collect()
+    };
+    for (f, flow) in set.flows.iter().enumerate() {
+        for (s, step) in flow.steps.iter().enumerate() {
+            if !matches!(step.action, Action::Menu(_) | Action::Ask(_)) {
+                continue;
+            }
+            // Depth-first from the gather, remembering the path to report it.
+            let mut seen: HashSet<Node> = HashSet::new();
+            let mut stack: Vec<(Node, Vec<Node>)> = vec![((f, s), vec![(f, s)])];
+            let mut found: Option<Vec<Node>> = None;
+            while let Some((node, path)) = stack.pop() {
+                for next in silent(node) {
+                    if next == (f, s) {
+                        found = Some(path.clone());
+                        break;
+                    }
+                    if seen.insert(next) {
+                        let mut p = path.clone();
+                        p.push(next);
+                        stack.push((next, p));
+                    }
+                }
+                if found.is_some() {
+                    break;
+                }
+            }
+            let Some(mut path) = found else { continue };
+            path.push((f, s));
+            let names: Vec<String> = path
+                .iter()
+                .map(|(pf, ps)| {
+                    let name = &set.flows[*pf].steps[*ps].name;
+                    if *pf == f {
+                        name.clone()
+                    } else {
+                        format!("@{}.{name}", set.flows[*pf].name)
+                    }
+                })
+                .collect();
+            diags.push(
+                Diagnostic::error(
+                    Kind::MenuLoop,
+                    metas[f].step_locs[s].clone(),
+                    format!(
+                        "a caller who never answers goes round forever: {}",
+                        names.join(" → ")
+                    ),
+                )
+                .with_help(
+                    "send `exhausted` somewhere that ends: voicemail, an operator, or `hangup`",
+                ),
+            );
         }
     }
 }

@@ -1205,6 +1205,28 @@ impl FlowCompiler<'_> {
                 format!("`{u}` is not a URL (expected `https://…` or a path starting with `/`)"),
             );
         }
+        // A name that starts a URL supplies the whole URL, so it must come from the operator
+        // (a constant), never from the caller: a spoken or typed URL would send the call to
+        // any TwiML server, or forge call state in a `/voice/...` path that Twilio then signs.
+        let caller_controlled = match t.pieces().first() {
+            Some(crate::template::Piece::Param(p)) => Some(format!("{{{{{p}}}}}")),
+            Some(crate::template::Piece::Var(v))
+                if self.runtime_vars.contains(v) || !self.consts.contains_key(v) =>
+            {
+                Some(format!("{{{{vars.{v}}}}}"))
+            }
+            _ => None,
+        };
+        if let Some(name) = caller_controlled {
+            self.diags.push(
+                Diagnostic::error(
+                    Kind::BadValue,
+                    self.loc(l),
+                    format!("a URL cannot start with `{name}`: its value is set during the call, so the caller could choose where the call goes"),
+                )
+                .with_help("start the URL with `https://`, `/`, or a constant from `vars:`; put call values after it (`…?account={{vars.account}}`)"),
+            );
+        }
         t
     }
 

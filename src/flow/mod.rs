@@ -282,7 +282,11 @@ fn token_at(text: &str, loc: &Loc) -> String {
         .chars()
         .skip((loc.col as usize).saturating_sub(1))
         .collect();
-    let end = rest.find([',', '}', '#']).unwrap_or(rest.len());
+    // A quoted scalar ends at its closing quote; a plain one at a flow separator or comment.
+    let end = match rest.chars().next() {
+        Some(q @ ('"' | '\'')) => rest[1..].find(q).map(|i| i + 2).unwrap_or(rest.len()),
+        _ => rest.find([',', '}', '#']).unwrap_or(rest.len()),
+    };
     let t = rest[..end].trim();
     if t.chars().count() > 40 {
         format!("{}…", t.chars().take(40).collect::<String>())

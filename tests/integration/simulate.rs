@@ -319,13 +319,16 @@ fn call() -> Call {
 
 #[test]
 fn a_flow_that_never_ends_is_stopped() {
-    let yaml = flow(
-        "  entry:\n    menu:\n      prompt: Again\n      options: { \"1\": entry }\n      attempts: 1\n      exhausted: entry\n",
-    );
-    let t = run(&[("a.yaml", &yaml)], call(), &[]);
+    // A silent caller cannot loop (flow-check refuses menu loops), but a line that is
+    // always busy can: each retry waits for a dial.
+    let yaml = flow("  entry:\n    dial: { to: \"+14155550111\", on_busy: entry }\n");
+    let mut busy = call();
+    busy.dial = vec![sim::DialStatus::Busy];
+    let t = run(&[("a.yaml", &yaml)], busy, &[]);
     assert_eq!(t.ending, Ending::TooManyWebhooks(sim::MAX_WEBHOOKS));
     assert_eq!(t.webhooks.len(), sim::MAX_WEBHOOKS);
     let mut short = call();
+    short.dial = vec![sim::DialStatus::Busy];
     short.max_webhooks = 3;
     let t = run(&[("a.yaml", &yaml)], short, &[]);
     assert_eq!(t.webhooks.len(), 3);
