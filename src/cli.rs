@@ -45,6 +45,10 @@ pub enum Command {
     /// caller hears, which rules match and why, and the step path.
     #[command(after_help = crate::sim::HELP)]
     Simulate(crate::sim::Args),
+    /// Place a signed call against a running server over HTTP, as Twilio would, and show the
+    /// same transcript as `simulate` (the smoke test after a deploy).
+    #[command(after_help = crate::http::client::HELP)]
+    Call(Box<crate::http::client::Args>),
     /// Run flow tests (YAML files of simulated calls and what must happen).
     #[command(after_help = crate::flowtest::HELP)]
     Test(crate::flowtest::Args),
@@ -126,6 +130,12 @@ pub fn main() -> i32 {
                 &mut std::io::stderr(),
             )
         }
+        Command::Call(args) => crate::http::client::command(
+            &args,
+            &process_env,
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        ),
         Command::Test(args) => {
             crate::flowtest::command(&args, &mut std::io::stdout(), &mut std::io::stderr())
         }
@@ -220,6 +230,10 @@ Secrets (environment only, or a file; never a flag):
 Endpoints (GET or POST): /voice, /voice/{flow}/{step}, /status, /recording, /fallback;
 /healthz and /readyz for probes. Logs are JSON lines on stderr (filter: --log).
 
+Reload: edits to the flows directory are picked up as they are saved (--no-watch turns
+that off); SIGHUP reloads at once. A set with errors is refused and the previous flows keep
+serving; /readyz shows why (docs/operations.md).
+
 Examples:
   TWILIO_AUTH_TOKEN=... switchboard serve
   switchboard serve --listen 0.0.0.0:8080 --public-url https://ivr.example.com \\
@@ -253,6 +267,13 @@ pub struct ServeArgs {
         default_value = "flows"
     )]
     pub flows: PathBuf,
+    /// Don't watch the flows directory for changes; reload only on SIGHUP (or --reload-poll).
+    #[arg(long, env = "SWITCHBOARD_NO_WATCH", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_watch: bool,
+    /// Also check the flows directory for changes this often (e.g. 5s), for filesystems that
+    /// send no change events (NFS, some container mounts). Works with --no-watch.
+    #[arg(long, env = "SWITCHBOARD_RELOAD_POLL", value_name = "DURATION", value_parser = parse_reload_poll)]
+    pub reload_poll: Option<Duration>,
     /// Address to listen on, IP:PORT (`0.0.0.0:8080` for every interface).
     #[arg(
         long,
@@ -373,11 +394,10 @@ pub fn serve(
     };
     // JSON lines on stderr. `try_init` fails only if a subscriber is already installed (an
     // embedding program's), which is then used instead.
+    // `JsonLines` writes what `.json().flatten_event(true)` without spans writes, cheaper:
+    // one line per request is on the hot path (src/http/logline.rs).
     let _ = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
+        .event_format(http::logline::JsonLines)
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
@@ -451,7 +471,12 @@ pub fn serve(
     }
     config.fallback_operator = args.fallback_operator.clone();
 
-    match http::run(Arc::new(store), config, args.listen) {
+    let reload = http::reload::Options {
+        watch: !args.no_watch,
+        poll: args.reload_poll,
+        ..http::reload::Options::default()
+    };
+    match http::run(Arc::new(store), config, args.listen, &reload) {
         Ok(report) => {
             tracing::info!(drained = report.drained, "stopped");
             exit::OK
@@ -524,7 +549,7 @@ fn verification(
 
 /// A secret from an environment variable or a file (not both); `None` when neither is set.
 /// Error messages name the variable or path, never the value.
-fn secret(
+pub(crate) fn secret(
     env_name: &str,
     file_flag: &str,
     file: Option<&Path>,
@@ -629,6 +654,18 @@ fn parse_header_bytes(s: &str) -> Result<usize, String> {
     }
 }
 
+/// `--reload-poll`: a duration of at least [`http::reload::MIN_POLL`].
+fn parse_reload_poll(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d < http::reload::MIN_POLL {
+        return Err(format!(
+            "must be at least {}ms",
+            http::reload::MIN_POLL.as_millis()
+        ));
+    }
+    Ok(d)
+}
+
 /// `250ms`, `10s`, `2m`, or a bare number of seconds; more than zero, at most an hour.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -690,6 +727,20 @@ mod serve_tests {
         assert_eq!(a.body_limit, 65536);
         assert!(a.public_url.is_none());
         assert!(!a.trust_forwarded && !a.insecure_skip_signature);
+        assert!(!a.no_watch && a.reload_poll.is_none());
+    }
+
+    #[test]
+    fn reload_flags() {
+        let a = serve_args(&["--no-watch", "--reload-poll", "5"]);
+        assert!(a.no_watch);
+        assert_eq!(a.reload_poll, Some(Duration::from_secs(5)));
+        let a = serve_args(&["--reload-poll", "250ms"]);
+        assert_eq!(a.reload_poll, Some(Duration::from_millis(250)));
+        for bad in ["50ms", "0", "soon"] {
+            let argv = ["switchboard", "serve", "--reload-poll", bad];
+            assert!(Cli::try_parse_from(argv).is_err(), "{bad}");
+        }
     }
 
     #[test]

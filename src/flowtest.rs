@@ -126,6 +126,8 @@ fn ending_name(e: &Ending) -> &'static str {
         Ending::CallerHungUp => "caller-hangup",
         Ending::ExternalRedirect(_) => "redirect",
         Ending::TooManyWebhooks(_) => "webhook-limit",
+        // Only a transport over HTTP fails; tests run in process.
+        Ending::Failed(_) => "failed",
     }
 }
 

@@ -14,13 +14,15 @@
 //!   inside flows: business hours in real time zones, and `{{From}}`-style substitution.
 //! - The **signature** check ([`signature`]) proves a request came from Twilio.
 //! - The **server** ([`http`]) answers Twilio's webhooks with the engine, behind the signature
-//!   check (`switchboard serve`); it is the only module that knows hyper.
+//!   check (`switchboard serve`); it is the only module that knows hyper. Its client side
+//!   ([`http::client`]) runs the simulator's loop against a running server
+//!   (`switchboard call`).
 //! - The **offline tools** run calls without Twilio: the simulator ([`sim`]) drives the
 //!   engine through the same action-URL round trip as the server, flow tests
 //!   ([`flowtest`]) assert on simulated calls, [`graph`] draws a flow, and [`schema`] derives
 //!   a JSON Schema from the loader's own types.
 //! - The **CLI** ([`cli`]) wires these into `switchboard serve`, `flow-check`, `simulate`,
-//!   `test`, `graph`, `schema` and `sign`.
+//!   `test`, `graph`, `schema`, `sign` and `call`.
 
 pub mod cli;
 pub mod diag;

@@ -13,8 +13,12 @@
 //! `inputs`) or [`Terminal`], which prints the call so far and asks for digits or speech like
 //! a phone. Both go through the same loop; the terminal is only a different source.
 //!
-//! The loop is bounded by [`Call::max_webhooks`]; it never touches the network or the clock
-//! (the call's time is a parameter and stays fixed for the whole call).
+//! Where each webhook goes is a [`Transport`]: [`InProcess`] hands it to the interpreter
+//! (`simulate`, `test`); `http::client` sends it, signed, to a running server
+//! (`switchboard call`). The loop, the result parameters and the transcript are the same.
+//!
+//! The loop is bounded by [`Call::max_webhooks`]; in process it never touches the network or
+//! the clock (the call's time is a parameter and stays fixed for the whole call).
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -430,6 +434,9 @@ pub enum Ending {
     ExternalRedirect(String),
     /// The call made [`Call::max_webhooks`] webhooks and was stopped.
     TooManyWebhooks(usize),
+    /// A webhook got no usable answer (over HTTP: no connection, a status other than 200,
+    /// malformed TwiML); Twilio would play its "application error" message and hang up.
+    Failed(String),
 }
 
 impl std::fmt::Display for Ending {
@@ -448,6 +455,7 @@ impl std::fmt::Display for Ending {
                 f,
                 "stopped after {n} webhooks (does the flow loop without end?)"
             ),
+            Ending::Failed(why) => write!(f, "request failed: {why}"),
         }
     }
 }
@@ -640,30 +648,140 @@ fn seed(call: &Call) -> String {
     format!("{}|{}|{}", call.from, call.to, call.at)
 }
 
+/// Where the simulated Twilio sends its webhooks.
+///
+/// [`InProcess`] hands them to [`engine::run`] (`simulate`, `test`); `http::client`'s
+/// transport signs them and POSTs them to a running server (`switchboard call`). Either way
+/// [`run_over`] builds the parameters, plays the documents and writes the transcript.
+pub trait Transport {
+    /// The URL of the incoming-call webhook, as the transcript shows it.
+    fn first_url(&self) -> String;
+
+    /// Sends one webhook to `url` (the first URL, or a URL as written in the previous
+    /// document) with `params`, in order.
+    fn send(&mut self, url: &str, params: &[(String, String)]) -> Sent;
+
+    /// The zone the call's time is shown in: the answering flow's, else UTC. Asked once the
+    /// call is over (a server only says which flow answered in its answers).
+    fn zone(&self, to: &str) -> TimeZone;
+
+    /// Describes the gather `g` (whose action is `action`) for the input source.
+    fn waiting(&self, g: &crate::twiml::Gather, action: &str) -> Waiting;
+}
+
+/// What became of one webhook.
+#[derive(Debug)]
+pub enum Sent {
+    /// A document came back.
+    Answered {
+        /// The document, typed, with the interpreter's trace.
+        outcome: Outcome,
+        /// Remarks of the transport, shown with the webhook.
+        notes: Vec<String>,
+    },
+    /// The URL leads outside switchboard; it is not followed.
+    External,
+    /// No usable answer; the call cannot go on.
+    Failed(String),
+}
+
+/// The interpreter in this process: the transport of `simulate` and `test`.
+pub struct InProcess<'a> {
+    /// The flows.
+    set: &'a FlowSet,
+    /// The interpreter's settings (the base URL of action URLs).
+    cfg: &'a Config,
+    /// The instant every webhook of the call is run at.
+    at: Timestamp,
+}
+
+impl<'a> InProcess<'a> {
+    /// Runs webhooks through `set` at the instant `at`.
+    pub fn new(set: &'a FlowSet, cfg: &'a Config, at: Timestamp) -> InProcess<'a> {
+        InProcess { set, cfg, at }
+    }
+}
+
+impl Transport for InProcess<'_> {
+    fn first_url(&self) -> String {
+        format!("{}/voice", self.cfg.base_url)
+    }
+
+    fn send(&mut self, url: &str, params: &[(String, String)]) -> Sent {
+        let request = Params::from_pairs(params.to_vec());
+        let outcome = match route(url, &self.cfg.base_url) {
+            Route::External => return Sent::External,
+            Route::Continue { flow, step, query } => engine::run(
+                self.set,
+                self.cfg,
+                Entry::Continue {
+                    flow: &flow,
+                    step: &step,
+                    query: &query,
+                },
+                &request,
+                self.at,
+            ),
+            Route::Incoming => engine::run(self.set, self.cfg, Entry::Incoming, &request, self.at),
+        };
+        Sent::Answered {
+            outcome,
+            notes: Vec::new(),
+        }
+    }
+
+    fn zone(&self, to: &str) -> TimeZone {
+        zone_for(self.set, to)
+    }
+
+    fn waiting(&self, g: &crate::twiml::Gather, action: &str) -> Waiting {
+        waiting_for(self.set, &self.cfg.base_url, g, action)
+    }
+}
+
 /// Runs a call through the interpreter, webhook after webhook, until it ends.
 pub fn run(set: &FlowSet, cfg: &Config, call: &Call, inputs: &mut dyn InputSource) -> Transcript {
-    let call_sid = sid("CA", &seed(call), 0);
+    run_over(&mut InProcess::new(set, cfg, call.at), call, inputs)
+}
+
+/// Runs a call over any transport, webhook after webhook, until it ends.
+pub fn run_over(
+    transport: &mut dyn Transport,
+    call: &Call,
+    inputs: &mut dyn InputSource,
+) -> Transcript {
     let mut t = Transcript {
         to: call.to.clone(),
         from: call.from.clone(),
         at: call.at,
-        zone: zone_for(set, &call.to),
+        zone: TimeZone::UTC,
         webhooks: Vec::new(),
         ending: Ending::TooManyWebhooks(call.max_webhooks),
     };
+    if let Some(ending) = walk(transport, call, inputs, &mut t) {
+        t.ending = ending;
+    }
+    t.zone = transport.zone(&call.to);
+    t
+}
+
+/// The webhooks of one call, pushed onto `t.webhooks`; how the call ended, or `None` when it
+/// hit [`Call::max_webhooks`].
+fn walk(
+    transport: &mut dyn Transport,
+    call: &Call,
+    inputs: &mut dyn InputSource,
+    t: &mut Transcript,
+) -> Option<Ending> {
+    let call_sid = sid("CA", &seed(call), 0);
     let mut next = Request {
-        url: format!("{}/voice", cfg.base_url),
+        url: transport.first_url(),
         result: Vec::new(),
         input: None,
         notes: Vec::new(),
     };
     let mut dials = 0usize;
     for n in 0..call.max_webhooks {
-        let entry_route = route(&next.url, &cfg.base_url);
-        if entry_route == Route::External {
-            t.ending = Ending::ExternalRedirect(next.url);
-            return t;
-        }
         // Result parameters first, then the caller's own, then the standard ones: the first
         // value of a name wins, so a `--param` can override a standard value but not a result.
         let mut params = next.result.clone();
@@ -682,37 +800,30 @@ pub fn run(set: &FlowSet, cfg: &Config, call: &Call, inputs: &mut dyn InputSourc
         ] {
             params.push((k.to_string(), v.to_string()));
         }
-        let request = Params::from_pairs(params.clone());
-        let outcome = match &entry_route {
-            Route::Continue { flow, step, query } => engine::run(
-                set,
-                cfg,
-                Entry::Continue { flow, step, query },
-                &request,
-                call.at,
-            ),
-            _ => engine::run(set, cfg, Entry::Incoming, &request, call.at),
+        let (outcome, notes) = match transport.send(&next.url, &params) {
+            Sent::Answered { outcome, notes } => (outcome, notes),
+            Sent::External => return Some(Ending::ExternalRedirect(next.url)),
+            Sent::Failed(why) => return Some(Ending::Failed(why)),
         };
         let verbs = outcome.response.verbs.clone();
+        let mut all_notes = next.notes;
+        all_notes.extend(notes);
         t.webhooks.push(Webhook {
             url: next.url,
             params,
             result: next.result,
             input: next.input,
-            notes: next.notes,
+            notes: all_notes,
             outcome,
             played: verbs.len(),
         });
         let idx = t.webhooks.len() - 1;
-        match follow(set, cfg, call, &verbs, idx, &mut t, &mut dials, inputs) {
+        match follow(&*transport, call, &verbs, idx, t, &mut dials, inputs) {
             Follow::Next(r) => next = r,
-            Follow::End(e) => {
-                t.ending = e;
-                return t;
-            }
+            Follow::End(e) => return Some(e),
         }
     }
-    t
+    None
 }
 
 /// What happens after a document has played.
@@ -728,10 +839,8 @@ enum Follow {
 /// `idx` is the index in `t.webhooks` of the webhook `verbs` came from, pushed by [`run`]
 /// just before, so `t.webhooks[idx]` always exists. It records how far the document got
 /// before the input source is asked, so a terminal prints what the caller heard first.
-#[allow(clippy::too_many_arguments)]
 fn follow(
-    set: &FlowSet,
-    cfg: &Config,
+    transport: &dyn Transport,
     call: &Call,
     verbs: &[Verb],
     idx: usize,
@@ -754,7 +863,7 @@ fn follow(
             Verb::Gather(g) => {
                 let Some(action) = &g.action else { continue };
                 t.webhooks[idx].played = i + 1;
-                let waiting = waiting_for(set, cfg, g, action);
+                let waiting = transport.waiting(g, action);
                 let reply = inputs.reply(&waiting, &t.webhooks);
                 let entry = match reply {
                     Reply::HangUp => return Follow::End(Ending::CallerHungUp),
@@ -864,8 +973,13 @@ fn follow(
 }
 
 /// Describes a gather for the input source, with the menu's choices when the flow set
-/// knows the step.
-fn waiting_for(set: &FlowSet, cfg: &Config, g: &crate::twiml::Gather, action: &str) -> Waiting {
+/// knows the step; `base_url` is stripped from an absolute action URL.
+pub fn waiting_for(
+    set: &FlowSet,
+    base_url: &str,
+    g: &crate::twiml::Gather,
+    action: &str,
+) -> Waiting {
     let mut w = Waiting {
         flow: String::new(),
         step: String::new(),
@@ -874,7 +988,7 @@ fn waiting_for(set: &FlowSet, cfg: &Config, g: &crate::twiml::Gather, action: &s
         choices: Vec::new(),
         timeout: g.timeout,
     };
-    if let Route::Continue { flow, step, .. } = route(action, &cfg.base_url) {
+    if let Route::Continue { flow, step, .. } = route(action, base_url) {
         if let Some((_, fl)) = set.flow(&flow)
             && let Some(sid) = fl.step(&step)
             && let Some(st) = fl.steps.get(sid)
@@ -1222,7 +1336,8 @@ Exit codes:
   1  the flows have errors
   2  bad usage, or a path that cannot be read";
 
-fn parse_param(s: &str) -> Result<(String, String), String> {
+/// Reads a `--param NAME=VALUE`.
+pub fn parse_param(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
         _ => Err(format!("`{s}` is not NAME=VALUE")),

@@ -7,7 +7,10 @@
 //! `%XX` a byte, empty `&&` segments are skipped, a segment without `=` is a key with an empty
 //! value, and the input and every decoded component must be UTF-8.
 
+use std::borrow::Cow;
 use std::fmt;
+
+use crate::engine::Params;
 
 /// Why a form body or query could not be decoded. Carries no request text (it may be logged).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,49 +41,125 @@ impl std::error::Error for MalformedForm {}
 ///
 /// [`MalformedForm`] when the input or a decoded component is not UTF-8, or an escape is bad.
 pub fn parse(input: &[u8]) -> Result<Vec<(String, String)>, MalformedForm> {
-    let text = std::str::from_utf8(input).map_err(|_| MalformedForm::NotUtf8)?;
-    let mut out = Vec::new();
-    for segment in text.split('&') {
-        if segment.is_empty() {
-            continue;
-        }
-        let (key, value) = segment.split_once('=').unwrap_or((segment, ""));
-        out.push((decode(key)?, decode(value)?));
-    }
+    let mut out = Vec::with_capacity(max_pairs(input));
+    each_pair(input, |k, v| out.push((k.into_owned(), v.into_owned())))?;
     Ok(out)
 }
 
-/// Decodes one component: `+` → space, `%XX` → byte; the result must be UTF-8.
-fn decode(raw: &str) -> Result<String, MalformedForm> {
-    // Most components (SIDs, statuses) have nothing to decode.
-    if !raw.bytes().any(|b| b == b'+' || b == b'%') {
-        return Ok(raw.to_owned());
-    }
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
+/// Decodes `input` into request parameters: the same rules as [`parse`], without an
+/// allocation per key and value (the server's hot path).
+///
+/// # Errors
+///
+/// As [`parse`].
+pub fn parse_params(input: &[u8]) -> Result<Params, MalformedForm> {
+    let mut params = Params::with_capacity(max_pairs(input), input.len());
+    each_pair(input, |k, v| params.push(&k, &v))?;
+    Ok(params)
+}
+
+/// At most one pair per `&`-separated segment: sized once, the pairs never regrow.
+fn max_pairs(input: &[u8]) -> usize {
+    input.iter().filter(|&&b| b == b'&').count() + 1
+}
+
+/// Calls `f` with every decoded `(key, value)`, in order.
+///
+/// One pass over the bytes finds the `&` separators, each segment's first `=` and whether a
+/// component has anything to decode (`+`, `%`), so the common component is handed over as a
+/// borrowed slice without a second scan.
+fn each_pair(
+    input: &[u8],
+    mut f: impl FnMut(Cow<'_, str>, Cow<'_, str>),
+) -> Result<(), MalformedForm> {
+    let text = std::str::from_utf8(input).map_err(|_| MalformedForm::NotUtf8)?;
+    let bytes = text.as_bytes();
+    // Every index below is the position of an ASCII byte (`&`, `=`) or the end, so each slice
+    // falls on character boundaries; `get` keeps that a non-panic anyway.
+    let slice = |from: usize, to: usize| text.get(from..to).unwrap_or_default();
+    let (mut start, mut eq) = (0, None);
+    let (mut key_special, mut value_special) = (false, false);
     let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b'%' => {
-                let hi = bytes.get(i + 1).copied().and_then(hex);
-                let lo = bytes.get(i + 2).copied().and_then(hex);
-                let (Some(hi), Some(lo)) = (hi, lo) else {
-                    return Err(MalformedForm::BadEscape);
-                };
-                out.push((hi << 4) | lo);
-                i += 3;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
+    loop {
+        // Skip the run of bytes that need no attention in a tight loop (most of the body).
+        while bytes.get(i).is_some_and(|&b| PLAIN[usize::from(b)]) {
+            i += 1;
         }
+        // Past the end acts as a final `&`.
+        match bytes.get(i).copied().unwrap_or(b'&') {
+            b'&' => {
+                // Empty segments (`&&`, a trailing `&`) are skipped.
+                if i > start {
+                    let (key, value) = match eq {
+                        Some(e) => (slice(start, e), slice(e + 1, i)),
+                        None => (slice(start, i), ""),
+                    };
+                    f(decode(key, key_special)?, decode(value, value_special)?);
+                }
+                (start, eq) = (i + 1, None);
+                (key_special, value_special) = (false, false);
+            }
+            b'=' if eq.is_none() => eq = Some(i),
+            b'+' | b'%' if eq.is_none() => key_special = true,
+            b'+' | b'%' => value_special = true,
+            _ => {}
+        }
+        if i >= bytes.len() {
+            return Ok(());
+        }
+        i += 1;
     }
-    String::from_utf8(out).map_err(|_| MalformedForm::DecodedNotUtf8)
+}
+
+/// Bytes `each_pair` can skip: everything but `&`, `=`, `+` and `%`.
+const PLAIN: [bool; 256] = {
+    let mut plain = [true; 256];
+    plain[b'&' as usize] = false;
+    plain[b'=' as usize] = false;
+    plain[b'+' as usize] = false;
+    plain[b'%' as usize] = false;
+    plain
+};
+
+/// Decodes one component: `+` → space, `%XX` → byte; the result must be UTF-8. Borrows
+/// when there is nothing to decode (`special` false: no `+` or `%` in it), which is most
+/// components (SIDs, statuses).
+fn decode(raw: &str, special: bool) -> Result<Cow<'_, str>, MalformedForm> {
+    let is_special = |b: &u8| *b == b'+' || *b == b'%';
+    let bytes = raw.as_bytes();
+    let first = if special {
+        bytes.iter().position(is_special)
+    } else {
+        None
+    };
+    let Some(first) = first else {
+        return Ok(Cow::Borrowed(raw));
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    let mut at = Some(first);
+    // Runs of plain bytes are copied whole; only `+` and `%XX` are handled one by one.
+    while let Some(i) = at {
+        out.extend_from_slice(&rest[..i]);
+        if rest[i] == b'+' {
+            out.push(b' ');
+            rest = &rest[i + 1..];
+        } else {
+            let hi = rest.get(i + 1).copied().and_then(hex);
+            let lo = rest.get(i + 2).copied().and_then(hex);
+            let (Some(hi), Some(lo)) = (hi, lo) else {
+                return Err(MalformedForm::BadEscape);
+            };
+            out.push((hi << 4) | lo);
+            // In bounds: `rest[i + 2]` exists, as `lo` was read from it.
+            rest = &rest[i + 3..];
+        }
+        at = rest.iter().position(is_special);
+    }
+    out.extend_from_slice(rest);
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|_| MalformedForm::DecodedNotUtf8)
 }
 
 fn hex(c: u8) -> Option<u8> {
@@ -123,6 +202,32 @@ mod tests {
         );
         // Repeated keys are kept, in order.
         assert_eq!(parse(b"a=1&a=2").unwrap(), pairs(&[("a", "1"), ("a", "2")]));
+    }
+
+    #[test]
+    fn params_decode_like_pairs() {
+        for input in [
+            &b"From=%2B14155550100&City=SAN+FRANCISCO&&Flag&E=&From=x"[..],
+            b"",
+            "Name=Caf%C3%A9+%F0%9F%8E%89&x=\u{e9}".as_bytes(),
+        ] {
+            let params = parse_params(input).unwrap();
+            let pairs = parse(input).unwrap();
+            let got: Vec<(&str, &str)> = params.pairs().collect();
+            let want: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            assert_eq!(got, want);
+        }
+        assert_eq!(
+            parse_params(b"From=1&From=2").unwrap().get("From"),
+            Some("1")
+        );
+        assert_eq!(
+            parse_params(b"a=%ZZ").map(|_| ()),
+            Err(MalformedForm::BadEscape)
+        );
     }
 
     #[test]

@@ -17,14 +17,16 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Body, Incoming};
-use hyper::header::{ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::header::{
+    ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue,
+};
 use hyper::http::request::Parts;
 use hyper::{Method, Request, Response, StatusCode};
 use jiff::Timestamp;
 
 use super::counters::{Counters, GaugeGuard, bump};
-use super::verify::{raw_target, signed_base, verify_webhook};
-use super::{FlowStore, Limits, ServerConfig, Verification, form};
+use super::verify::{raw_target, signed_base, verify_webhook_decoded};
+use super::{FlowStore, Limits, ServerConfig, Verification, form, trace_header};
 use crate::engine::{self, Entry, Event, Params};
 use crate::flow::compile::is_name;
 use crate::twiml::MAX_DOCUMENT_BYTES;
@@ -276,8 +278,8 @@ impl App {
         } else {
             query.as_bytes()
         };
-        let params = match form::parse(fields) {
-            Ok(pairs) => Params::from_pairs(pairs),
+        let params = match form::parse_params(fields) {
+            Ok(params) => params,
             Err(e) => return text(StatusCode::BAD_REQUEST, &format!("malformed request: {e}")),
         };
         note.call_sid = params.get("CallSid").map(clip);
@@ -290,19 +292,26 @@ impl App {
                 &parts.headers,
             );
             let target = raw_target(&parts.uri);
-            if let Err(r) = verify_webhook(keys, &base, target, method, &parts.headers, &bytes) {
+            // A POST's parameters are the body's decoding: the signature check reuses them
+            // instead of decoding the body a second time.
+            let decoded = is_post.then_some(&params);
+            if let Err(r) =
+                verify_webhook_decoded(keys, &base, target, method, &parts.headers, &bytes, decoded)
+            {
                 bump(&self.counters.signature_rejections);
                 note.rejection = Some(r.to_string());
                 return text(StatusCode::FORBIDDEN, r.reason());
             }
         }
 
+        // Asked for by `switchboard call`, never by Twilio; only past the signature check.
+        let trace = parts.headers.contains_key(trace_header::NAME);
         match route {
-            Route::Voice => self.voice(Entry::Incoming, &params, note),
+            Route::Voice => self.voice(Entry::Incoming, &params, trace, note),
             Route::Continue { flow, step } => {
                 // The query is the call state; with GET it also holds Twilio's parameters,
                 // which state decoding ignores.
-                self.voice(Entry::Continue { flow, step, query }, &params, note)
+                self.voice(Entry::Continue { flow, step, query }, &params, trace, note)
             }
             Route::Status => self.status(&params, note),
             Route::Recording => self.recording(&params, note),
@@ -313,8 +322,9 @@ impl App {
         }
     }
 
-    /// `/voice` and `/voice/{flow}/{step}`: run the interpreter.
-    fn voice(&self, entry: Entry<'_>, params: &Params, note: &mut Note) -> Resp {
+    /// `/voice` and `/voice/{flow}/{step}`: run the interpreter. With `trace`, the answer
+    /// also carries the run's trace ([`trace_header`]).
+    fn voice(&self, entry: Entry<'_>, params: &Params, trace: bool, note: &mut Note) -> Resp {
         let served = self.store.current();
         let outcome =
             (self.config.runner)(&served.set, &self.engine, entry, params, Timestamp::now());
@@ -344,7 +354,22 @@ impl App {
         if note.failed {
             bump(&self.counters.run_failures);
         }
-        twiml(body)
+        let mut resp = twiml(body);
+        if trace {
+            let value = trace_header::encode(
+                &served.set,
+                &outcome.trace,
+                note.flow.as_deref(),
+                note.failed,
+            );
+            // The encoding is visible ASCII, so the conversion cannot fail; if it ever did,
+            // the answer simply goes without a trace.
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                resp.headers_mut()
+                    .insert(HeaderName::from_static(trace_header::NAME), v);
+            }
+        }
+        resp
     }
 
     /// `/status`: count and log; the reply content is ignored by Twilio.
@@ -385,7 +410,8 @@ impl App {
         twiml(self.safe_document.clone())
     }
 
-    /// `/readyz`: the served set, the last refused reload and the counters.
+    /// `/readyz`: the served set, the last refused reload, the reload history (with the
+    /// refused attempt's structured diagnostics) and the counters.
     fn readyz(&self) -> Resp {
         let served = self.store.current();
         let last_failure = self.store.last_failure().map(|f| {
@@ -403,6 +429,7 @@ impl App {
             "loaded_at": served.loaded_at.to_string(),
             "load_ms": served.load_time.as_secs_f64() * 1000.0,
             "last_reload_error": last_failure,
+            "reload": self.store.reload_json(),
             "signature_verification": matches!(self.config.verification, Verification::Required(_)),
             "uptime_s": self.started.elapsed().as_secs(),
             "counters": self.counters.to_json(),
@@ -537,29 +564,56 @@ impl App {
 }
 
 /// The trace as one short line: the steps entered and how the response ends. Leaves out
-/// what callers said or entered and variable values (they may be private).
+/// what callers said or entered and variable values (they may be private). Written into one
+/// string: it is built for every call's log line.
+/// Engine error messages quote the offending value in backticks (a rendered dial target may
+/// hold what the caller said); the log keeps the message and drops the value.
+fn redact_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for (i, part) in message.split('`').enumerate() {
+        if i % 2 == 0 {
+            out.push_str(part);
+        } else {
+            out.push_str("`…`");
+        }
+    }
+    out
+}
+
 fn trace_summary(trace: &[Event]) -> String {
-    let mut parts: Vec<String> = Vec::new();
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(128);
+    let mut sep = "";
     for e in trace {
-        match e {
-            Event::NoFlow { to } => parts.push(format!("no flow answers {}", clip(to))),
-            Event::Restart { .. } => parts.push("restart".into()),
-            Event::Enter { flow, step, .. } => parts.push(format!("{flow}/{step}")),
+        if matches!(
+            e,
+            Event::Number { .. } | Event::Resume { .. } | Event::Rule { .. } | Event::Set { .. }
+        ) {
+            continue;
+        }
+        // Writing to a `String` cannot fail.
+        let _ = match e {
+            Event::NoFlow { to } => write!(out, "{sep}no flow answers {}", clip(to)),
+            Event::Restart { .. } => write!(out, "{sep}restart"),
+            Event::Enter { flow, step, .. } => write!(out, "{sep}{flow}/{step}"),
             Event::Input { outcome, .. } | Event::Result { outcome, .. } => {
-                parts.push(outcome.clone())
+                write!(out, "{sep}{outcome}")
             }
-            Event::Exhausted { .. } => parts.push("out of tries".into()),
-            Event::Wait { what, .. } => parts.push(format!("wait for {what}")),
-            Event::Hangup => parts.push("hangup".into()),
-            Event::Error { message } => parts.push(format!("error: {message}")),
-            Event::OnError { step } => parts.push(format!("on_error {step}")),
+            Event::Exhausted { .. } => write!(out, "{sep}out of tries"),
+            Event::Wait { what, .. } => write!(out, "{sep}wait for {what}"),
+            Event::Hangup => write!(out, "{sep}hangup"),
+            Event::Error { message } => {
+                write!(out, "{sep}error: {}", redact_quoted(message))
+            }
+            Event::OnError { step } => write!(out, "{sep}on_error {step}"),
             Event::Number { .. }
             | Event::Resume { .. }
             | Event::Rule { .. }
-            | Event::Set { .. } => {}
-        }
+            | Event::Set { .. } => Ok(()),
+        };
+        sep = " > ";
     }
-    parts.join(" > ")
+    out
 }
 
 /// Whether the media type is `application/x-www-form-urlencoded` (parameters such as
@@ -678,6 +732,15 @@ impl<F: Future> Future for CatchUnwind<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logged_errors_drop_quoted_values() {
+        assert_eq!(
+            redact_quoted("dial target `+1my ssn is 078051120` is not a number"),
+            "dial target `…` is not a number"
+        );
+        assert_eq!(redact_quoted("no rule matched"), "no rule matched");
+    }
 
     #[test]
     fn routes() {

@@ -20,13 +20,21 @@
 //!
 //! The modules: [`store`] holds the served flow set, [`verify`] rebuilds the signed URL and
 //! checks the signature, [`form`] decodes bodies strictly, [`counters`] counts, `handler`
-//! answers one request and `server` runs connections and graceful shutdown.
+//! answers one request and `server` runs connections and graceful shutdown. [`reload`]
+//! watches the flows directory (and `SIGHUP`) and reloads the store. [`client`] is the other
+//! side, `switchboard call`: it places a signed call against a running server, reading the
+//! interpreter's trace from the [`trace_header`] the server adds for signed requests that
+//! ask for it.
 
+pub mod client;
 pub mod counters;
 pub mod form;
 mod handler;
+pub mod logline;
+pub mod reload;
 mod server;
 pub mod store;
+pub mod trace_header;
 pub mod verify;
 
 use std::net::SocketAddr;
@@ -40,7 +48,7 @@ use crate::flow::FlowSet;
 use crate::signature::Keys;
 
 pub use server::{Server, ShutdownReport};
-pub use store::{FailedLoad, FlowStore, LoadReport, Served, StoreError};
+pub use store::{FailedLoad, FlowStore, LoadReport, ReloadHistory, ReloadMode, Served, StoreError};
 pub use verify::{PublicUrl, PublicUrlError, verify_webhook};
 
 /// The interpreter entry point the server calls: [`engine::run`] in production. Tests put a
@@ -144,6 +152,8 @@ pub enum ServeError {
 /// in-flight requests finish for up to [`Limits::shutdown_grace`] (a second signal ends the
 /// wait at once). Blocks the calling thread; builds its own runtime.
 ///
+/// Meanwhile the flows are reloaded as `reload` says (watching, polling) and on `SIGHUP`.
+///
 /// # Errors
 ///
 /// [`ServeError`] when the runtime cannot start or the address cannot be bound.
@@ -151,19 +161,44 @@ pub fn run(
     store: Arc<FlowStore>,
     config: ServerConfig,
     listen: SocketAddr,
+    reload: &reload::Options,
 ) -> Result<ShutdownReport, ServeError> {
+    // A panic is caught per request (the caller still gets the safe document); this makes
+    // its report one JSON log line like every other, instead of raw text in the log stream.
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()));
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::error!(panic = %message, location = location.as_deref().unwrap_or("?"), "panic");
+    }));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("switchboard")
         .build()
         .map_err(ServeError::Runtime)?;
     let report = rt.block_on(async move {
+        // Installed first: a SIGHUP from here on is queued for the reloader, not fatal.
+        #[cfg(unix)]
+        let hup = hangup_signal();
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|source| ServeError::Bind {
                 addr: listen,
                 source,
             })?;
+        // Reloads run on the reloader's own thread, never on the runtime's; starting it only
+        // sets up the watcher. It stops when this block ends.
+        let reloader = reload::Reloader::start(store.clone(), reload);
+        #[cfg(unix)]
+        if let Some(hup) = hup {
+            tokio::spawn(hangups(hup, reloader.handle()));
+        }
         let server = Server::from_tokio(listener, store, config);
         let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
         let signals = async move {
@@ -182,6 +217,25 @@ pub fn run(
     // Tasks still running (connections past the grace period) are dropped, not awaited.
     rt.shutdown_timeout(Duration::from_millis(100));
     report
+}
+
+/// Listens for `SIGHUP`; from then on the signal no longer ends the process (its default
+/// action). Must be called inside the runtime.
+#[cfg(unix)]
+fn hangup_signal() -> Option<tokio::signal::unix::Signal> {
+    use tokio::signal::unix::{SignalKind, signal};
+    signal(SignalKind::hangup())
+        .map_err(|e| tracing::warn!(error = %e, "cannot listen for SIGHUP; it will not reload"))
+        .ok()
+}
+
+/// Turns each `SIGHUP` into a reload request, for as long as the server runs.
+#[cfg(unix)]
+async fn hangups(mut hup: tokio::signal::unix::Signal, reloads: reload::ReloadHandle) {
+    while hup.recv().await.is_some() {
+        tracing::info!(signal = "SIGHUP", "reload requested");
+        reloads.request(reload::Trigger::Sighup);
+    }
 }
 
 /// `SIGTERM` and `SIGINT` (Ctrl-C), as one stream of names.

@@ -4,8 +4,10 @@
 //! that `Arc` until it has answered, so a reload never blocks a request and never changes the
 //! flows under one half-way through. A reload goes through the one loader ([`flow::load_dir`])
 //! and swaps only when the new set has no errors; otherwise the old set stays and the failed
-//! attempt is kept for `/readyz` and the logs. Hot reload (file watching, `SIGHUP`) calls
-//! [`FlowStore::reload`].
+//! attempt is kept for `/readyz` and the logs. A reload that finds exactly the files already
+//! served succeeds without swapping. Hot reload (file watching, polling, `SIGHUP`:
+//! [`super::reload`]) calls [`FlowStore::reload`]; the store counts every attempt
+//! ([`ReloadHistory`]) for `/readyz`.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -13,8 +15,14 @@ use std::time::{Duration, Instant};
 
 use arc_swap::{ArcSwap, ArcSwapOption};
 use jiff::Timestamp;
+use serde_json::{Value, json};
 
+use crate::diag::{Diagnostic, Sources, render_json};
 use crate::flow::{self, FlowSet, LoadError};
+
+/// At most this many diagnostics of a refused reload are listed in `/readyz` (the logs have
+/// them all): a broken directory of a thousand flows must not make the probe's answer huge.
+pub const READYZ_DIAGNOSTICS: usize = 50;
 
 /// A loaded, error-free flow set and what is known about its load.
 #[derive(Debug)]
@@ -31,6 +39,9 @@ pub struct Served {
     pub steps: usize,
     /// Number of warnings the load reported.
     pub warnings: usize,
+    /// The text of every file read: a reload that reads the same files with the same text
+    /// changed nothing and keeps this set (no swap, not logged as a change).
+    pub(crate) sources: Sources,
 }
 
 /// A load attempt that was refused (the previous set, if any, stays in service).
@@ -41,8 +52,12 @@ pub struct FailedLoad {
     /// Number of errors (0 when the directory could not be read at all).
     pub errors: usize,
     /// The diagnostics rendered rustc-style, or the reason the directory could not be read.
-    /// Not served over HTTP: flow files may hold private numbers.
+    /// Logged, not served over HTTP: the rendering quotes source lines, and flow files may
+    /// hold private numbers.
     pub diagnostics: String,
+    /// Every diagnostic (errors and warnings), structured: `/readyz` lists them (kind, file,
+    /// line, column, message). Empty when the directory could not be read.
+    pub items: Vec<Diagnostic>,
     /// One line: `flows: 2 flows, 30 steps, 1 error, 0 warnings`.
     pub summary: String,
 }
@@ -65,6 +80,34 @@ pub struct LoadReport {
     pub summary: String,
     /// Warnings rendered rustc-style (empty when there are none).
     pub warnings: String,
+    /// False when a reload read exactly the files already served: nothing was swapped.
+    pub changed: bool,
+    /// How long reading and compiling took.
+    pub load_time: Duration,
+}
+
+/// What the store knows about reloads since it was opened (the first load is not one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReloadHistory {
+    /// Reloads that loaded without errors, including those that changed nothing.
+    pub succeeded: u64,
+    /// Of the successful reloads, those that read exactly the files already served.
+    pub unchanged: u64,
+    /// Reloads refused (errors in the flows, or an unreadable directory).
+    pub failed: u64,
+    /// When the latest successful reload finished.
+    pub last_success_at: Option<Timestamp>,
+    /// When the latest reload, successful or not, finished.
+    pub last_attempt_at: Option<Timestamp>,
+}
+
+/// How reloads are triggered, as reported in `/readyz` (set by [`super::reload::Reloader`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReloadMode {
+    /// A file watcher on the directory is running.
+    pub watch: bool,
+    /// The directory is also checked for changes this often.
+    pub poll: Option<Duration>,
 }
 
 /// The served flow set and its load history.
@@ -76,6 +119,11 @@ pub struct FlowStore {
     current: ArcSwap<Served>,
     /// The latest refused reload, cleared by the next successful one.
     last_failure: ArcSwapOption<FailedLoad>,
+    /// Counts and times of reloads. Replaced whole after each attempt while `reload_lock` is
+    /// held (so no update is lost), read without a lock by `/readyz`.
+    history: ArcSwap<ReloadHistory>,
+    /// How reloads are triggered, for `/readyz`.
+    mode: ArcSwap<ReloadMode>,
     /// Serialises reloads, so a slow attempt cannot finish after a newer one and swap an
     /// older view of the directory back in.
     reload_lock: Mutex<()>,
@@ -94,6 +142,8 @@ impl FlowStore {
             dir: dir.to_path_buf(),
             current: ArcSwap::from_pointee(served),
             last_failure: ArcSwapOption::empty(),
+            history: ArcSwap::from_pointee(ReloadHistory::default()),
+            mode: ArcSwap::from_pointee(ReloadMode::default()),
             reload_lock: Mutex::new(()),
         };
         Ok((store, report))
@@ -115,9 +165,25 @@ impl FlowStore {
         self.last_failure.load_full()
     }
 
-    /// Loads the directory again and swaps the new set in when it has no errors. On failure
-    /// the old set keeps serving and the attempt is remembered ([`FlowStore::last_failure`]).
-    /// Blocking (file I/O): call it from a blocking context.
+    /// Counts and times of the reloads so far.
+    pub fn history(&self) -> Arc<ReloadHistory> {
+        self.history.load_full()
+    }
+
+    /// How reloads are triggered (what `/readyz` reports).
+    pub fn reload_mode(&self) -> ReloadMode {
+        **self.mode.load()
+    }
+
+    /// Records how reloads are triggered, for `/readyz`.
+    pub fn set_reload_mode(&self, mode: ReloadMode) {
+        self.mode.store(Arc::new(mode));
+    }
+
+    /// Loads the directory again and swaps the new set in when it has no errors and differs
+    /// from the one in service. On failure the old set keeps serving and the attempt is
+    /// remembered ([`FlowStore::last_failure`]). Blocking (file I/O): call it from a blocking
+    /// context.
     ///
     /// # Errors
     ///
@@ -128,26 +194,75 @@ impl FlowStore {
             .reload_lock
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match load(&self.dir) {
-            Ok((served, report)) => {
-                self.current.store(Arc::new(served));
+        let result = load(&self.dir);
+        let mut history = ReloadHistory::clone(&self.history.load());
+        let now = Timestamp::now();
+        history.last_attempt_at = Some(now);
+        match result {
+            Ok((served, mut report)) => {
+                history.succeeded += 1;
+                history.last_success_at = Some(now);
+                // Same files, same text: the compiled set would be the same. Keeping the old
+                // one keeps `loaded_at` meaning "when these flows went live".
+                report.changed = self.current.load().sources != served.sources;
+                if !report.changed {
+                    history.unchanged += 1;
+                }
+                // The record first, the set last: whoever is answered by the new set finds
+                // the reload already counted in `/readyz`.
+                self.history.store(Arc::new(history));
                 self.last_failure.store(None);
+                if report.changed {
+                    self.current.store(Arc::new(served));
+                }
                 Ok(report)
             }
             Err(e) => {
+                history.failed += 1;
                 let failed = match &e {
                     StoreError::Invalid(f) => f.clone(),
                     StoreError::Unreadable(le) => FailedLoad {
-                        at: Timestamp::now(),
+                        at: now,
                         errors: 0,
                         diagnostics: le.to_string(),
+                        items: Vec::new(),
                         summary: format!("{}: {le}", self.dir.display()),
                     },
                 };
+                self.history.store(Arc::new(history));
                 self.last_failure.store(Some(Arc::new(failed)));
                 Err(e)
             }
         }
+    }
+
+    /// The `reload` object of `/readyz`: counts, times, how reloads are triggered, and the
+    /// refused attempt with its diagnostics (structured, without source lines; at most
+    /// [`READYZ_DIAGNOSTICS`]).
+    pub fn reload_json(&self) -> Value {
+        let history = self.history();
+        let mode = self.reload_mode();
+        let time = |t: Option<Timestamp>| t.map(|t| t.to_string());
+        let last_error = self.last_failure().map(|f| {
+            let shown = f.items.len().min(READYZ_DIAGNOSTICS);
+            json!({
+                "at": f.at.to_string(),
+                "errors": f.errors,
+                "summary": f.summary,
+                "diagnostics": render_json(&f.items[..shown]),
+                "diagnostics_omitted": f.items.len() - shown,
+            })
+        });
+        json!({
+            "watch": mode.watch,
+            "poll_s": mode.poll.map(|p| p.as_secs_f64()),
+            "succeeded": history.succeeded,
+            "unchanged": history.unchanged,
+            "failed": history.failed,
+            "last_success_at": time(history.last_success_at),
+            "last_attempt_at": time(history.last_attempt_at),
+            "last_error": last_error,
+        })
     }
 }
 
@@ -161,6 +276,7 @@ fn load(dir: &Path) -> Result<(Served, LoadReport), StoreError> {
             at: Timestamp::now(),
             errors: loaded.errors(),
             diagnostics: loaded.render_diagnostics(),
+            items: loaded.diagnostics,
             summary,
         }));
     }
@@ -172,6 +288,8 @@ fn load(dir: &Path) -> Result<(Served, LoadReport), StoreError> {
         } else {
             String::new()
         },
+        changed: true,
+        load_time,
     };
     let served = Served {
         flows: loaded.set.flows.len(),
@@ -180,6 +298,7 @@ fn load(dir: &Path) -> Result<(Served, LoadReport), StoreError> {
         set: loaded.set,
         loaded_at: Timestamp::now(),
         load_time,
+        sources: loaded.sources,
     };
     Ok((served, report))
 }
@@ -224,10 +343,53 @@ mod tests {
             dir: dir.path().join("missing"),
             current: ArcSwap::new(store.current()),
             last_failure: ArcSwapOption::empty(),
+            history: ArcSwap::from_pointee(ReloadHistory::default()),
+            mode: ArcSwap::from_pointee(ReloadMode::default()),
             reload_lock: Mutex::new(()),
         };
         assert!(matches!(gone.reload(), Err(StoreError::Unreadable(_))));
         assert!(gone.last_failure().is_some());
+        assert_eq!(gone.history().failed, 1);
+    }
+
+    #[test]
+    fn a_reload_of_the_same_files_keeps_the_set_and_is_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.yaml"), GOOD).unwrap();
+        let (store, report) = FlowStore::open(dir.path()).unwrap();
+        assert!(report.changed);
+        assert_eq!(*store.history(), ReloadHistory::default());
+        let first = store.current();
+
+        let report = store.reload().unwrap();
+        assert!(!report.changed);
+        assert!(Arc::ptr_eq(&first, &store.current()), "no swap");
+
+        std::fs::write(dir.path().join("main.yaml"), GOOD.replace("Hello", "Hi")).unwrap();
+        assert!(store.reload().unwrap().changed);
+        assert!(!Arc::ptr_eq(&first, &store.current()));
+
+        std::fs::write(dir.path().join("main.yaml"), "start: nowhere\n").unwrap();
+        store.reload().unwrap_err();
+        let h = store.history();
+        assert_eq!((h.succeeded, h.unchanged, h.failed), (2, 1, 1));
+        assert!(h.last_attempt_at.unwrap() >= h.last_success_at.unwrap());
+
+        let j = store.reload_json();
+        assert_eq!(j["failed"], 1);
+        assert_eq!(j["watch"], false);
+        let err = &j["last_error"];
+        assert!(err["errors"].as_u64().unwrap() >= 1, "{j}");
+        let d = &err["diagnostics"][0];
+        assert!(d["file"].as_str().unwrap().ends_with("main.yaml"), "{j}");
+        assert!(d["line"].as_u64().is_some() && d["kind"].is_string(), "{j}");
+        assert_eq!(err["diagnostics_omitted"], 0);
+
+        // Putting the served text back is a successful, unchanged reload that clears the error.
+        std::fs::write(dir.path().join("main.yaml"), GOOD.replace("Hello", "Hi")).unwrap();
+        assert!(!store.reload().unwrap().changed);
+        assert!(store.last_failure().is_none());
+        assert!(store.reload_json()["last_error"].is_null());
     }
 
     #[test]

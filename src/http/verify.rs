@@ -14,6 +14,7 @@ use std::fmt;
 use hyper::header::{CONTENT_TYPE, HOST, HeaderMap, HeaderName};
 use hyper::{Method, Uri};
 
+use crate::engine::Params;
 use crate::signature::{self, Keys, Rejection};
 
 /// `X-Twilio-Signature`.
@@ -142,6 +143,25 @@ pub fn verify_webhook(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(), Rejection> {
+    verify_webhook_decoded(keys, base, target, method, headers, body, None)
+}
+
+/// [`verify_webhook`] with the body already decoded by [`super::form::parse_params`] (the
+/// handler decodes it once, for the parameters and the signature): see
+/// [`signature::verify_decoded`]. `None` decodes it here.
+///
+/// # Errors
+///
+/// As [`verify_webhook`].
+pub fn verify_webhook_decoded(
+    keys: &Keys,
+    base: &str,
+    target: &str,
+    method: &Method,
+    headers: &HeaderMap,
+    body: &[u8],
+    form: Option<&Params>,
+) -> Result<(), Rejection> {
     let mut url = String::with_capacity(base.len() + target.len());
     url.push_str(base);
     url.push_str(target);
@@ -158,7 +178,10 @@ pub fn verify_webhook(
             .get(SETTINGS_HEADER)
             .map(|v| v.to_str().unwrap_or("algorithm=\u{0}")),
     };
-    signature::verify(keys, &req)
+    match form {
+        Some(form) => signature::verify_decoded(keys, &req, form.pairs()),
+        None => signature::verify(keys, &req),
+    }
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {

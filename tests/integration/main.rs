@@ -1,6 +1,7 @@
 //! The one integration-test binary (like casey/just's): each module covers one area, and
 //! `harness` holds the small builders they share.
 
+mod call;
 mod checker;
 mod conditions;
 mod dial;
@@ -11,6 +12,7 @@ mod graph;
 mod harness;
 mod menus;
 mod numbers;
+mod reload;
 mod schedules;
 mod schema;
 mod server;

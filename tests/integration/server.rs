@@ -1,6 +1,7 @@
 //! The webhook server over real sockets: the server runs on `127.0.0.1:0` in its own thread
 //! and runtime; the tests speak plain HTTP/1.1 to it over blocking std sockets, with read
-//! timeouts as the bound on every wait.
+//! timeouts as the bound on every wait. The test server and client are `pub(crate)`: the
+//! hot-reload tests (`reload`) drive the same server.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -11,18 +12,19 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use switchboard::engine;
 use switchboard::http::{
-    FlowStore, PublicUrl, Server, ServerConfig, ShutdownReport, Verification, form, verify_webhook,
+    FlowStore, PublicUrl, Server, ServerConfig, ShutdownReport, Verification, form, reload,
+    verify_webhook,
 };
 use switchboard::signature::{self, Keys, Secret};
 
 use crate::harness::{self, FlowDir};
 
 /// The token the webhook fixtures were signed with (tests/data/webhooks/README.md).
-const TOKEN: &str = "c4851beb21d4a12c322718f7dc11b6e4";
+pub(crate) const TOKEN: &str = "c4851beb21d4a12c322718f7dc11b6e4";
 /// The public URL the fixtures were signed for.
 const IVR: &str = "https://ivr.example.com";
 /// Upper bound on any single wait (a read, a poll loop); a hang fails instead of blocking.
-const BOUND: Duration = Duration::from_secs(10);
+pub(crate) const BOUND: Duration = Duration::from_secs(10);
 
 // ---------------------------------------------------------------------------------------------
 // Test server and client
@@ -30,11 +32,11 @@ const BOUND: Duration = Duration::from_secs(10);
 
 /// Log output captured from one server's thread.
 #[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Logs(Arc<Mutex<Vec<u8>>>);
 
 impl Logs {
     /// Every JSON log line so far.
-    fn lines(&self) -> Vec<Value> {
+    pub(crate) fn lines(&self) -> Vec<Value> {
         let bytes = self.0.lock().unwrap().clone();
         String::from_utf8(bytes)
             .unwrap()
@@ -43,7 +45,7 @@ impl Logs {
             .collect()
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
 }
@@ -58,22 +60,24 @@ impl Write for Logs {
     }
 }
 
-struct TestServer {
-    addr: SocketAddr,
+pub(crate) struct TestServer {
+    pub(crate) addr: SocketAddr,
     /// What signatures are computed over: the public URL, or `http://{addr}`.
     base: String,
     token: Secret,
-    logs: Logs,
+    pub(crate) logs: Logs,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<ShutdownReport>>,
     /// Keeps a temporary flows directory alive.
     _flows: Option<FlowDir>,
 }
 
-struct Builder {
+pub(crate) struct Builder {
     flows: PathBuf,
     flow_dir: Option<FlowDir>,
     config: ServerConfig,
+    /// Hot reload for the server's flows directory (`None`: the flows never change).
+    reload: Option<reload::Options>,
 }
 
 fn keys(tokens: &[&str]) -> Keys {
@@ -85,31 +89,38 @@ fn keys(tokens: &[&str]) -> Keys {
 
 impl Builder {
     /// Serves the repository's `flows/`, verifying with [`TOKEN`].
-    fn new() -> Builder {
+    pub(crate) fn new() -> Builder {
         Builder {
             flows: harness::root().join("flows"),
             flow_dir: None,
             config: ServerConfig::new(Verification::Required(keys(&[TOKEN]))),
+            reload: None,
         }
     }
 
-    fn flows(mut self, dir: FlowDir) -> Builder {
+    /// Reloads the flows as `options` say (a real watcher, a poller) while the server runs.
+    pub(crate) fn reload(mut self, options: reload::Options) -> Builder {
+        self.reload = Some(options);
+        self
+    }
+
+    pub(crate) fn flows(mut self, dir: FlowDir) -> Builder {
         self.flows = dir.path().to_path_buf();
         self.flow_dir = Some(dir);
         self
     }
 
-    fn public_url(mut self, url: &str) -> Builder {
+    pub(crate) fn public_url(mut self, url: &str) -> Builder {
         self.config.public_url = Some(PublicUrl::parse(url).unwrap());
         self
     }
 
-    fn with(mut self, f: impl FnOnce(&mut ServerConfig)) -> Builder {
+    pub(crate) fn with(mut self, f: impl FnOnce(&mut ServerConfig)) -> Builder {
         f(&mut self.config);
         self
     }
 
-    fn start(self) -> TestServer {
+    pub(crate) fn start(self) -> TestServer {
         let (store, _) = FlowStore::open(&self.flows).expect("test flows load");
         let store = Arc::new(store);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -130,10 +141,14 @@ impl Builder {
             .finish();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let config = self.config;
+        let reload = self.reload;
         let thread = std::thread::spawn(move || {
             // A current-thread runtime keeps every task on this thread, where the capturing
             // subscriber is the default.
             let _log = tracing::subscriber::set_default(subscriber);
+            // Started under that subscriber, so reload events are captured too; stopped when
+            // the server has shut down.
+            let _reloader = reload.map(|o| reload::Reloader::start(store.clone(), &o));
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -160,7 +175,7 @@ impl Builder {
 }
 
 impl TestServer {
-    fn connect(&self) -> TcpStream {
+    pub(crate) fn connect(&self) -> TcpStream {
         let s = TcpStream::connect(self.addr).unwrap();
         s.set_read_timeout(Some(BOUND)).unwrap();
         s.set_write_timeout(Some(BOUND)).unwrap();
@@ -168,7 +183,13 @@ impl TestServer {
     }
 
     /// Sends one request (with `Connection: close`) and reads the whole answer.
-    fn request(&self, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    pub(crate) fn request(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
         let mut head = format!(
             "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
             self.addr,
@@ -184,12 +205,12 @@ impl TestServer {
         Reply::parse(&read_all(&mut s))
     }
 
-    fn sign(&self, url: &str, body: &str) -> String {
+    pub(crate) fn sign(&self, url: &str, body: &str) -> String {
         signature::sign(&self.token, url, &form::parse(body.as_bytes()).unwrap())
     }
 
     /// A form POST signed as Twilio would sign it for `target`.
-    fn post(&self, target: &str, body: &str) -> Reply {
+    pub(crate) fn post(&self, target: &str, body: &str) -> Reply {
         let sig = self.sign(&format!("{}{target}", self.base), body);
         self.request(
             "POST",
@@ -203,22 +224,22 @@ impl TestServer {
     }
 
     /// A GET signed over its URL alone.
-    fn get(&self, target: &str) -> Reply {
+    pub(crate) fn get(&self, target: &str) -> Reply {
         let sig = self.sign(&format!("{}{target}", self.base), "");
         self.request("GET", target, &[("X-Twilio-Signature", &sig)], b"")
     }
 
     /// POSTs to an absolute action URL the server wrote.
-    fn follow(&self, action: &str, body: &str) -> Reply {
+    pub(crate) fn follow(&self, action: &str, body: &str) -> Reply {
         self.post(self.target_of(action), body)
     }
 
-    fn target_of<'a>(&self, url: &'a str) -> &'a str {
+    pub(crate) fn target_of<'a>(&self, url: &'a str) -> &'a str {
         url.strip_prefix(self.base.as_str())
             .unwrap_or_else(|| panic!("{url} does not start with {}", self.base))
     }
 
-    fn readyz(&self) -> Value {
+    pub(crate) fn readyz(&self) -> Value {
         let r = self.request("GET", "/readyz", &[], b"");
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(r.header("content-type"), Some("application/json"));
@@ -236,7 +257,7 @@ impl TestServer {
     }
 
     /// Triggers graceful shutdown and waits (bounded) for the server thread.
-    fn stop(&mut self) -> ShutdownReport {
+    pub(crate) fn stop(&mut self) -> ShutdownReport {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -259,7 +280,7 @@ impl Drop for TestServer {
 }
 
 /// Reads until EOF, a reset, or the read timeout.
-fn read_all(s: &mut TcpStream) -> Vec<u8> {
+pub(crate) fn read_all(s: &mut TcpStream) -> Vec<u8> {
     let mut out = Vec::new();
     let mut buf = [0u8; 8192];
     loop {
@@ -274,14 +295,14 @@ fn read_all(s: &mut TcpStream) -> Vec<u8> {
 }
 
 #[derive(Debug)]
-struct Reply {
-    status: u16,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    fn parse(raw: &[u8]) -> Reply {
+    pub(crate) fn parse(raw: &[u8]) -> Reply {
         let text = String::from_utf8_lossy(raw);
         let (head, body) = text
             .split_once("\r\n\r\n")
@@ -304,7 +325,7 @@ impl Reply {
         }
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k == name)
@@ -312,7 +333,7 @@ impl Reply {
     }
 
     /// Asserts a `200 text/xml` TwiML answer and returns the document.
-    fn twiml(&self) -> &str {
+    pub(crate) fn twiml(&self) -> &str {
         assert_eq!(self.status, 200, "{self:?}");
         assert_eq!(self.header("content-type"), Some("text/xml; charset=utf-8"));
         assert!(
@@ -327,7 +348,7 @@ impl Reply {
 }
 
 /// The first `attr` of the first `<tag>` in a TwiML document.
-fn attr(xml: &str, tag: &str, attr: &str) -> Option<String> {
+pub(crate) fn attr(xml: &str, tag: &str, attr: &str) -> Option<String> {
     let doc = roxmltree::Document::parse(xml).unwrap();
     doc.descendants()
         .find(|n| n.has_tag_name(tag))
@@ -336,7 +357,7 @@ fn attr(xml: &str, tag: &str, attr: &str) -> Option<String> {
 }
 
 /// Text of every `<tag>` in document order.
-fn texts(xml: &str, tag: &str) -> Vec<String> {
+pub(crate) fn texts(xml: &str, tag: &str) -> Vec<String> {
     let doc = roxmltree::Document::parse(xml).unwrap();
     doc.descendants()
         .filter(|n| n.has_tag_name(tag))
@@ -344,7 +365,7 @@ fn texts(xml: &str, tag: &str) -> Vec<String> {
         .collect()
 }
 
-fn incoming(from: &str, to: &str) -> String {
+pub(crate) fn incoming(from: &str, to: &str) -> String {
     form_body(&[
         ("CallSid", "CA00000000000000000000000000000001"),
         ("AccountSid", "AC00000000000000000000000000000001"),
@@ -355,7 +376,7 @@ fn incoming(from: &str, to: &str) -> String {
     ])
 }
 
-fn form_body(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form_body(pairs: &[(&str, &str)]) -> String {
     let mut s = form_urlencoded::Serializer::new(String::new());
     for (k, v) in pairs {
         s.append_pair(k, v);
@@ -1275,7 +1296,7 @@ fn healthz_and_readyz() {
 // The binary
 // ---------------------------------------------------------------------------------------------
 
-fn bin() -> std::process::Command {
+pub(crate) fn bin() -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
     for var in [
         "TWILIO_AUTH_TOKEN",

@@ -1,0 +1,274 @@
+//! Micro-benchmarks (divan) of the pieces every webhook goes through: the signature check,
+//! the number lookup (10 to 10,000 numbers, to show it is flat), rule evaluation, template
+//! rendering, TwiML writing, form parsing, and one whole interpreter run.
+//!
+//! `cargo bench --bench micro` (all), `cargo bench --bench micro -- number_lookup` (some).
+//! Inputs are the realistic 25-parameter webhooks of the load generator
+//! (`support::incoming_params`).
+
+#[path = "support/mod.rs"]
+mod support;
+
+use divan::{Bencher, black_box};
+use switchboard::engine::{self, Config, Entry, Params};
+use switchboard::flow::model::NumberIndex;
+use switchboard::flow::{self, FlowSet};
+use switchboard::signature::{self, Keys, Secret};
+use switchboard::template::{self, Scope, Template};
+use switchboard::twiml::{self, GatherChild, Response};
+
+fn main() {
+    divan::main();
+}
+
+const BASE: &str = "https://ivr.example.com";
+
+/// A Tuesday at 10:00 in New York: the office schedule is open.
+fn office_hours() -> jiff::Timestamp {
+    "2026-11-24T15:00:00Z".parse().expect("a valid timestamp")
+}
+
+fn keys() -> Keys {
+    Keys {
+        auth_tokens: vec![Secret::new(support::TOKEN)],
+        shared_keys: vec![],
+    }
+}
+
+fn incoming_body() -> String {
+    support::encode(&support::incoming_params(&support::flow_number(0)))
+}
+
+// ---------------------------------------------------------------------------------------
+// Signature
+// ---------------------------------------------------------------------------------------
+
+/// HMAC-SHA1 over the URL and the 25 sorted parameters, as the server checks every webhook.
+#[divan::bench]
+fn signature_verify_incoming(b: Bencher) {
+    let url = format!("{BASE}/voice");
+    let hook = support::webhook(
+        BASE,
+        "/voice",
+        &support::incoming_params(&support::flow_number(0)),
+    );
+    let keys = keys();
+    b.bench(|| {
+        let req = signature::Request {
+            url: &url,
+            method: "POST",
+            content_type: Some("application/x-www-form-urlencoded"),
+            body: &hook.body,
+            signature: Some(&hook.signature),
+            signature_settings: None,
+        };
+        signature::verify(black_box(&keys), black_box(&req))
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// Number lookup
+// ---------------------------------------------------------------------------------------
+
+/// An index of `n` exact numbers and `n` prefixes, like `n` flows with one of each.
+fn index(n: usize) -> NumberIndex {
+    let mut idx = NumberIndex::default();
+    for i in 0..n {
+        idx.exact.insert(format!("+1415{i:07}"), i);
+        let prefix = format!("+1628{i:05}");
+        idx.max_prefix = idx.max_prefix.max(prefix.len());
+        idx.prefixes.insert(prefix, i);
+    }
+    idx
+}
+
+const SIZES: [usize; 3] = [10, 1_000, 10_000];
+
+/// An exact number: one hash probe, whatever the size.
+#[divan::bench(args = SIZES)]
+fn number_lookup_exact(b: Bencher, n: usize) {
+    let idx = index(n);
+    let to = format!("+1415{:07}", n / 2);
+    b.bench(|| idx.lookup(black_box(&to)));
+}
+
+/// A number only a prefix claims: at most one probe per prefix length, whatever the size.
+#[divan::bench(args = SIZES)]
+fn number_lookup_prefix(b: Bencher, n: usize) {
+    let idx = index(n);
+    let to = format!("+1628{:05}99", n / 2);
+    b.bench(|| idx.lookup(black_box(&to)));
+}
+
+// ---------------------------------------------------------------------------------------
+// Rules, templates, TwiML, forms
+// ---------------------------------------------------------------------------------------
+
+const SHARED: &str = support::SHARED_YAML;
+
+/// Four rules that do not match (a list, a conjunction, a regex, a negated schedule), then
+/// the schedule rule that does, to a hangup: the run is almost all rule evaluation.
+const RULES_FLOW: &str = r#"
+numbers: ["+14156000000"]
+timezone: America/New_York
+start: entry
+steps:
+  entry:
+    route:
+      - if: { From: { in: ["+12025550188", "+12025550189", "+12025550190"] } }
+        goto: done
+      - if: { all: [ { FromState: CA }, { CallerCountry: US } ] }
+        goto: done
+      - if: { From: { matches: '^\+44(?P<area>\d{3})' } }
+        goto: done
+      - if: { not: { open: office }, Digits: { exists: true } }
+        goto: done
+      - if: { open: office }
+        goto: done
+      - goto: done
+  done:
+    hangup: true
+"#;
+
+fn load(files: &[(&str, String)]) -> FlowSet {
+    let loaded = flow::load_texts(
+        files
+            .iter()
+            .map(|(n, t)| (std::path::PathBuf::from(n), t.clone()))
+            .collect(),
+    );
+    assert!(loaded.is_ok(), "{}", loaded.render_diagnostics());
+    loaded.set
+}
+
+/// A route of five rules (list, conjunction, regex, negated schedule, schedule).
+#[divan::bench]
+fn rule_evaluation(b: Bencher) {
+    let set = load(&[
+        ("_shared.yaml", SHARED.to_owned()),
+        ("rules.yaml", RULES_FLOW.to_owned()),
+    ]);
+    let cfg = Config::default();
+    let params = Params::from_pairs(support::incoming_params("+14156000000"));
+    let now = office_hours();
+    b.bench(|| engine::run(&set, &cfg, Entry::Incoming, black_box(&params), now));
+}
+
+struct Vars<'a> {
+    params: &'a Params,
+}
+
+impl Scope for Vars<'_> {
+    fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name)
+    }
+    fn var(&self, name: &str) -> Option<&str> {
+        (name == "account").then_some("123456")
+    }
+}
+
+/// A prompt with two parameters and a variable.
+#[divan::bench]
+fn template_render(b: Bencher) {
+    let t = Template::compile(
+        "Thanks for calling {{To}}. We see you are calling from {{FromCity}} about account {{vars.account}}.",
+        template::is_twilio_param,
+        |v| v == "account",
+    )
+    .expect("a valid template");
+    let params = Params::from_pairs(support::incoming_params(&support::flow_number(0)));
+    let scope = Vars { params: &params };
+    b.bench(|| t.render(black_box(&scope)));
+}
+
+/// The menu document an incoming benchmark call gets.
+#[divan::bench]
+fn twiml_write(b: Bencher) {
+    let say = |text: &str| {
+        GatherChild::Say(twiml::Say {
+            text: text.into(),
+            voice: Some("Polly.Joanna".into()),
+            language: Some("en-US".into()),
+            loop_count: None,
+        })
+    };
+    let mut resp = Response::new();
+    resp.push(twiml::Gather {
+        action: Some(format!("{BASE}/voice/line0000/menu?k=m&n=1")),
+        timeout: Some(5),
+        action_on_empty_result: Some(true),
+        children: vec![
+            say("Thanks for calling line 0. We see you are calling from WASHINGTON."),
+            say("For sales, press 1 or say sales. For support, press 2 or say support."),
+        ],
+        ..Default::default()
+    });
+    b.bench(|| black_box(&resp).to_xml());
+}
+
+/// The server's strict form decoding of a 25-parameter body, into request parameters.
+#[divan::bench]
+fn form_parse(b: Bencher) {
+    let body = incoming_body();
+    b.bench(|| switchboard::http::form::parse_params(black_box(body.as_bytes())));
+}
+
+/// `Params::get` of the last parameter of 25 (the worst case of the linear lookup).
+#[divan::bench]
+fn params_get(b: Bencher) {
+    let params = Params::from_pairs(support::incoming_params(&support::flow_number(0)));
+    b.bench(|| black_box(&params).get(black_box("ToZip")));
+}
+
+// ---------------------------------------------------------------------------------------
+// Whole interpreter runs on 1,000 benchmark flows
+// ---------------------------------------------------------------------------------------
+
+fn bench_set(flows: usize) -> FlowSet {
+    let mut files = vec![("_shared.yaml".to_owned(), SHARED.to_owned())];
+    for i in 0..flows {
+        files.push((
+            format!("{}.yaml", support::flow_name(i)),
+            support::flow_yaml(i),
+        ));
+    }
+    let loaded = flow::load_texts(
+        files
+            .into_iter()
+            .map(|(n, t)| (std::path::PathBuf::from(n), t))
+            .collect(),
+    );
+    assert!(loaded.is_ok(), "{}", loaded.render_diagnostics());
+    loaded.set
+}
+
+/// An incoming call: number lookup, two rules (one a schedule), a menu with a template.
+#[divan::bench]
+fn engine_incoming(b: Bencher) {
+    let set = bench_set(1000);
+    let cfg = Config {
+        base_url: BASE.into(),
+        ..Config::default()
+    };
+    let params = Params::from_pairs(support::incoming_params(&support::flow_number(500)));
+    let now = office_hours();
+    b.bench(|| engine::run(&set, &cfg, Entry::Incoming, black_box(&params), now));
+}
+
+/// The menu's answer: state decoding, the option, a two-number dial with callbacks.
+#[divan::bench]
+fn engine_gather(b: Bencher) {
+    let set = bench_set(1000);
+    let cfg = Config {
+        base_url: BASE.into(),
+        ..Config::default()
+    };
+    let params = Params::from_pairs(support::gather_params(&support::flow_number(500), "1"));
+    let now = office_hours();
+    let entry = Entry::Continue {
+        flow: "line0500",
+        step: "menu",
+        query: "k=m&n=1",
+    };
+    b.bench(|| engine::run(&set, &cfg, entry, black_box(&params), now));
+}

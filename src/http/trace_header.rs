@@ -1,0 +1,420 @@
+//! The interpreter's trace over HTTP: the `X-Switchboard-Trace` header, written by the
+//! server and read by `switchboard call`.
+//!
+//! `switchboard call` prints the same transcript as `simulate`: the rules that matched, the
+//! steps entered, the path. Only the interpreter knows those, and TwiML does not carry them,
+//! so a webhook that asks with the request header `X-Switchboard-Trace: 1` gets the trace of
+//! its run back in a response header of the same name.
+//!
+//! - Twilio never sends the request header, so what Twilio receives is unchanged.
+//! - The header is honoured only on `/voice` and `/voice/{flow}/{step}`, after the signature
+//!   check: only holders of the auth token (the account's owner) see how the flows decided
+//!   (anyone, under `--insecure-skip-signature`, which already lets anyone drive calls). The
+//!   trace holds the flows' decisions about this request and nothing else: its parameters,
+//!   its URL state, and what the flow files say.
+//! - The value is one line of JSON in visible ASCII (everything else escaped as `\uXXXX`),
+//!   at most [`MAX_BYTES`] long so it passes proxies with small header buffers; events that
+//!   do not fit are dropped from the end and `truncated` says so.
+//!
+//! Both directions live here, so the format cannot drift between writer and reader; the
+//! tests round-trip every event kind.
+
+use serde_json::{Value, json};
+
+use crate::engine::Event;
+use crate::flow::FlowSet;
+use crate::flow::model::NumberMatch;
+
+/// The request header that asks for the trace and the response header that carries it.
+pub const NAME: &str = "x-switchboard-trace";
+
+/// Longest header value written (a trace is usually a few hundred bytes).
+pub const MAX_BYTES: usize = 8 * 1024;
+
+/// Step kinds as [`crate::flow::model::Action::kind`] names them. The reader maps names back
+/// to these `'static` strings (what [`Event::Enter`] holds); an unknown name reads as `?`.
+const KINDS: &[&str] = &[
+    "say",
+    "route",
+    "set",
+    "menu",
+    "ask",
+    "dial",
+    "record",
+    "enqueue",
+    "conference",
+    "redirect",
+    "hangup",
+    "reject",
+];
+
+/// What a step can wait for ([`Event::Wait`]), for the same reason.
+const WAITS: &[&str] = &[
+    "menu choice",
+    "input",
+    "dial",
+    "dial (sequential leg)",
+    "record",
+    "enqueue",
+    "conference",
+];
+
+/// A trace as `switchboard call` reads it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Decoded {
+    /// The flow that answered.
+    pub flow: Option<String>,
+    /// The IANA time zone of that flow.
+    pub zone: Option<String>,
+    /// The run hit a run-time failure (the caller heard the apology).
+    pub failed: bool,
+    /// Events were dropped to fit [`MAX_BYTES`].
+    pub truncated: bool,
+    /// The events, in order.
+    pub events: Vec<Event>,
+    /// Events of kinds this reader does not know (a newer server), skipped.
+    pub skipped: usize,
+}
+
+/// The header value for one run: `flow` answered (its zone is looked up in `set`), `failed`
+/// as the server reports it. Always visible ASCII and at most [`MAX_BYTES`].
+pub fn encode(set: &FlowSet, trace: &[Event], flow: Option<&str>, failed: bool) -> String {
+    let zone = flow
+        .and_then(|f| set.flow(f))
+        .and_then(|(_, fl)| fl.tz.iana_name())
+        .map(str::to_owned);
+    let head = format!(
+        "{{\"v\":1,\"flow\":{},\"zone\":{},\"failed\":{failed},",
+        ascii_json(&json!(flow)),
+        ascii_json(&json!(zone)),
+    );
+    // `"truncated":false,"events":[` plus `]}` is the fixed tail; `true` is one byte shorter.
+    let fixed = head.len() + r#""truncated":false,"events":[]}"#.len();
+    let mut events = String::new();
+    let mut truncated = false;
+    for e in trace {
+        let one = ascii_json(&event_json(e));
+        let sep = usize::from(!events.is_empty());
+        if fixed + events.len() + sep + one.len() > MAX_BYTES {
+            truncated = true;
+            break;
+        }
+        if sep == 1 {
+            events.push(',');
+        }
+        events.push_str(&one);
+    }
+    format!("{head}\"truncated\":{truncated},\"events\":[{events}]}}")
+}
+
+/// Reads a header value written by [`encode`].
+///
+/// # Errors
+///
+/// A message when the value is not such JSON.
+pub fn decode(value: &str) -> Result<Decoded, String> {
+    let v: Value =
+        serde_json::from_str(value).map_err(|e| format!("the trace is not JSON: {e}"))?;
+    let obj = v.as_object().ok_or("the trace is not a JSON object")?;
+    let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_owned);
+    let mut d = Decoded {
+        flow: text("flow"),
+        zone: text("zone"),
+        failed: obj.get("failed").and_then(Value::as_bool).unwrap_or(false),
+        truncated: obj
+            .get("truncated")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        ..Decoded::default()
+    };
+    let events = obj
+        .get("events")
+        .and_then(Value::as_array)
+        .ok_or("the trace has no event list")?;
+    for e in events {
+        match event_from_json(e) {
+            Some(ev) => d.events.push(ev),
+            None => d.skipped += 1,
+        }
+    }
+    Ok(d)
+}
+
+/// Serializes JSON with every character outside visible ASCII (and space) escaped, so the
+/// text is a valid header value. Non-ASCII only occurs inside strings, where `\uXXXX` is
+/// the same character to a JSON reader.
+fn ascii_json(v: &Value) -> String {
+    let raw = v.to_string();
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if (' '..='~').contains(&c) {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        }
+    }
+    out
+}
+
+fn event_json(e: &Event) -> Value {
+    match e {
+        Event::Number { to, flow, how } => json!({
+            "e": "number", "to": to, "flow": flow,
+            "how": match how {
+                NumberMatch::Exact => "exact",
+                NumberMatch::Prefix => "prefix",
+                NumberMatch::Default => "default",
+            },
+        }),
+        Event::NoFlow { to } => json!({"e": "no-flow", "to": to}),
+        Event::Resume { flow, step } => json!({"e": "resume", "flow": flow, "step": step}),
+        Event::Restart { reason } => json!({"e": "restart", "reason": reason}),
+        Event::Enter { flow, step, kind } => {
+            json!({"e": "enter", "flow": flow, "step": step, "kind": kind})
+        }
+        Event::Rule {
+            index,
+            label,
+            notes,
+            to,
+        } => json!({"e": "rule", "index": index, "label": label, "notes": notes, "to": to}),
+        Event::Input {
+            step,
+            heard,
+            outcome,
+        } => json!({"e": "input", "step": step, "heard": heard, "outcome": outcome}),
+        Event::Result { step, outcome } => {
+            json!({"e": "result", "step": step, "outcome": outcome})
+        }
+        Event::Exhausted { step, attempts } => {
+            json!({"e": "exhausted", "step": step, "attempts": attempts})
+        }
+        Event::Set { name, value } => json!({"e": "set", "name": name, "value": value}),
+        Event::Wait { step, what } => json!({"e": "wait", "step": step, "what": what}),
+        Event::Hangup => json!({"e": "hangup"}),
+        Event::Error { message } => json!({"e": "error", "message": message}),
+        Event::OnError { step } => json!({"e": "on-error", "step": step}),
+    }
+}
+
+fn event_from_json(v: &Value) -> Option<Event> {
+    let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    let known = |table: &[&'static str], name: Option<String>| -> &'static str {
+        name.and_then(|n| table.iter().copied().find(|t| *t == n))
+            .unwrap_or("?")
+    };
+    Some(match v.get("e")?.as_str()? {
+        "number" => Event::Number {
+            to: s("to")?,
+            flow: s("flow")?,
+            how: match s("how")?.as_str() {
+                "exact" => NumberMatch::Exact,
+                "prefix" => NumberMatch::Prefix,
+                _ => NumberMatch::Default,
+            },
+        },
+        "no-flow" => Event::NoFlow { to: s("to")? },
+        "resume" => Event::Resume {
+            flow: s("flow")?,
+            step: s("step")?,
+        },
+        "restart" => Event::Restart {
+            reason: s("reason")?,
+        },
+        "enter" => Event::Enter {
+            flow: s("flow")?,
+            step: s("step")?,
+            kind: known(KINDS, s("kind")),
+        },
+        "rule" => Event::Rule {
+            index: v
+                .get("index")
+                .and_then(Value::as_u64)
+                .and_then(|i| usize::try_from(i).ok()),
+            label: s("label")?,
+            notes: v
+                .get("notes")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|n| n.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            to: s("to")?,
+        },
+        "input" => Event::Input {
+            step: s("step")?,
+            heard: s("heard")?,
+            outcome: s("outcome")?,
+        },
+        "result" => Event::Result {
+            step: s("step")?,
+            outcome: s("outcome")?,
+        },
+        "exhausted" => Event::Exhausted {
+            step: s("step")?,
+            attempts: v
+                .get("attempts")
+                .and_then(Value::as_u64)
+                .and_then(|a| u32::try_from(a).ok())?,
+        },
+        "set" => Event::Set {
+            name: s("name")?,
+            value: s("value")?,
+        },
+        "wait" => Event::Wait {
+            step: s("step")?,
+            what: known(WAITS, s("what")),
+        },
+        "hangup" => Event::Hangup,
+        "error" => Event::Error {
+            message: s("message")?,
+        },
+        "on-error" => Event::OnError { step: s("step")? },
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_event() -> Vec<Event> {
+        let mut v = vec![
+            Event::Number {
+                to: "+14155550100".into(),
+                flow: "acme".into(),
+                how: NumberMatch::Prefix,
+            },
+            Event::NoFlow { to: "+1".into() },
+            Event::Resume {
+                flow: "acme".into(),
+                step: "menu".into(),
+            },
+            Event::Restart {
+                reason: "gone".into(),
+            },
+            Event::Rule {
+                index: Some(2),
+                label: "open office".into(),
+                notes: vec!["office: open Mon 08:00–18:00".into()],
+                to: "menu".into(),
+            },
+            Event::Rule {
+                index: None,
+                label: "otherwise".into(),
+                notes: vec![],
+                to: "closed".into(),
+            },
+            Event::Input {
+                step: "menu".into(),
+                heard: "señor \"quoted\" \u{1F600}".into(),
+                outcome: "matched".into(),
+            },
+            Event::Result {
+                step: "d".into(),
+                outcome: "busy".into(),
+            },
+            Event::Exhausted {
+                step: "menu".into(),
+                attempts: 3,
+            },
+            Event::Set {
+                name: "account".into(),
+                value: "12\n34".into(),
+            },
+            Event::Hangup,
+            Event::Error {
+                message: "boom".into(),
+            },
+            Event::OnError {
+                step: "sorry".into(),
+            },
+        ];
+        for kind in KINDS {
+            v.push(Event::Enter {
+                flow: "acme".into(),
+                step: "s".into(),
+                kind,
+            });
+        }
+        for what in WAITS {
+            v.push(Event::Wait {
+                step: "s".into(),
+                what,
+            });
+        }
+        v
+    }
+
+    #[test]
+    fn every_event_round_trips_as_visible_ascii() {
+        let set = crate::flow::FlowSet::default();
+        let trace = every_event();
+        let text = encode(&set, &trace, Some("acme"), true);
+        assert!(text.bytes().all(|b| (b' '..=b'~').contains(&b)), "{text}");
+        assert!(text.len() <= MAX_BYTES);
+        let d = decode(&text).expect("decodes");
+        assert_eq!(d.events, trace);
+        assert_eq!(d.flow.as_deref(), Some("acme"));
+        assert!(d.failed && !d.truncated && d.skipped == 0);
+    }
+
+    #[test]
+    fn long_traces_are_cut_to_fit() {
+        let set = crate::flow::FlowSet::default();
+        let trace: Vec<Event> = (0..2000)
+            .map(|i| Event::Set {
+                name: format!("v{i}"),
+                value: "x".repeat(20),
+            })
+            .collect();
+        let text = encode(&set, &trace, None, false);
+        assert!(text.len() <= MAX_BYTES, "{}", text.len());
+        let d = decode(&text).expect("decodes");
+        assert!(d.truncated);
+        assert!(!d.events.is_empty() && d.events.len() < trace.len());
+        assert_eq!(d.events[..], trace[..d.events.len()]);
+    }
+
+    #[test]
+    fn unknown_events_and_names_are_tolerated() {
+        let d = decode(
+            r#"{"flow":null,"events":[{"e":"teleport"},{"e":"enter","flow":"f","step":"s","kind":"warp"}]}"#,
+        )
+        .expect("decodes");
+        assert_eq!(d.skipped, 1);
+        assert_eq!(
+            d.events,
+            vec![Event::Enter {
+                flow: "f".into(),
+                step: "s".into(),
+                kind: "?"
+            }]
+        );
+        assert!(decode("not json").is_err());
+        assert!(decode("[]").is_err());
+    }
+
+    #[test]
+    fn the_kind_table_knows_every_step_of_the_demo_flows_and_examples() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs = vec![root.join("flows")];
+        if let Ok(rd) = std::fs::read_dir(root.join("examples")) {
+            dirs.extend(rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+        }
+        for dir in dirs {
+            let loaded = crate::flow::load_dir(&dir).expect("readable");
+            for fl in &loaded.set.flows {
+                for st in &fl.steps {
+                    let kind = st.action.kind();
+                    assert!(KINDS.contains(&kind), "{kind} ({})", dir.display());
+                }
+            }
+        }
+    }
+}
