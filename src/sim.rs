@@ -1270,22 +1270,16 @@ pub fn render(t: &Transcript, opts: &Render) -> String {
     out
 }
 
-/// `switchboard simulate`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The flows directory.
-    #[arg(long, value_name = "DIR", default_value = "flows")]
-    pub flows: PathBuf,
+/// The caller and what happens on the call: shared by `simulate` and `call`, so each flag
+/// has one definition.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CallerArgs {
     /// The dialed number (`To`); it picks the flow.
     #[arg(long, value_name = "NUMBER")]
     pub to: String,
     /// The caller's number (`From`).
     #[arg(long, value_name = "NUMBER", default_value = DEFAULT_FROM)]
     pub from: String,
-    /// When the call happens: `2026-12-24T18:30` in the flow's time zone, or an RFC 3339
-    /// instant [default: now]
-    #[arg(long, value_name = "TIME")]
-    pub at: Option<String>,
     /// An extra request parameter, e.g. `--param FromCountry=US` (repeatable).
     #[arg(long = "param", value_name = "K=V", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
@@ -1306,6 +1300,35 @@ pub struct Args {
     /// `QueueResult` when the caller leaves a queue.
     #[arg(long, value_name = "RESULT", default_value = "bridged", value_parser = parse_queue_result)]
     pub queue_result: String,
+}
+
+impl CallerArgs {
+    /// The call these flags describe, placed at `at`.
+    pub fn call(&self, at: Timestamp) -> Call {
+        let mut call = Call::new(&self.to, at);
+        call.from.clone_from(&self.from);
+        call.params.clone_from(&self.params);
+        call.dial.clone_from(&self.dial);
+        call.dial_seconds = self.dial_seconds;
+        call.record_seconds = self.record_seconds;
+        call.queue_result.clone_from(&self.queue_result);
+        call
+    }
+}
+
+/// `switchboard simulate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The flows directory.
+    #[arg(long, value_name = "DIR", default_value = "flows")]
+    pub flows: PathBuf,
+    /// Who calls whom, and the caller's script.
+    #[command(flatten)]
+    pub caller: CallerArgs,
+    /// When the call happens: `2026-12-24T18:30` in the flow's time zone, or an RFC 3339
+    /// instant [default: now]
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
     /// Print each TwiML document.
     #[arg(long)]
     pub twiml: bool,
@@ -1377,7 +1400,7 @@ pub fn command(
     let set = &loaded.set;
     let at = match &args.at {
         None => Timestamp::now(),
-        Some(s) => match parse_at(s, &zone_for(set, &args.to)) {
+        Some(s) => match parse_at(s, &zone_for(set, &args.caller.to)) {
             Ok(t) => t,
             Err(e) => {
                 let _ = writeln!(err, "error: --at: {e}");
@@ -1385,13 +1408,7 @@ pub fn command(
             }
         },
     };
-    let mut call = Call::new(&args.to, at);
-    call.from = args.from.clone();
-    call.params = args.params.clone();
-    call.dial = args.dial.clone();
-    call.dial_seconds = args.dial_seconds;
-    call.record_seconds = args.record_seconds;
-    call.queue_result = args.queue_result.clone();
+    let call = args.caller.call(at);
     let cfg = Config {
         base_url: args
             .public_url
@@ -1402,7 +1419,7 @@ pub fn command(
         ..Config::default()
     };
     let opts = Render { twiml: args.twiml };
-    let interactive = args.interactive || (stdin_is_terminal && args.inputs.is_empty());
+    let interactive = args.interactive || (stdin_is_terminal && args.caller.inputs.is_empty());
     if interactive {
         let _ = out.write_all(render_header_for(set, &call).as_bytes());
         let mut term = Terminal::new(stdin, out, !stdin_is_terminal, opts);
@@ -1413,7 +1430,7 @@ pub fn command(
         }
         let _ = out.write_all(render_footer(&t).as_bytes());
     } else {
-        let mut script = Scripted::new(args.inputs.iter().cloned());
+        let mut script = Scripted::new(args.caller.inputs.iter().cloned());
         let t = run(set, &cfg, &call, &mut script);
         let _ = out.write_all(render(&t, &opts).as_bytes());
         let unused = script.unused();

@@ -48,7 +48,7 @@ use crate::cli::{AUTH_TOKEN_ENV, exit};
 use crate::engine::Outcome;
 use crate::flow::FlowSet;
 use crate::signature::{self, Secret};
-use crate::sim::{self, Call, DialStatus, Render, Scripted, Sent, Transport, Waiting};
+use crate::sim::{self, Render, Scripted, Sent, Transport, Waiting};
 use crate::twiml::{
     Client, Conference, Dial, DialNoun, Enqueue, Gather, GatherChild, MAX_DOCUMENT_BYTES, Method,
     Number, Pause, Play, Queue, Record, Redirect, Reject, Response, Say, Sip, Verb,
@@ -828,32 +828,9 @@ pub struct Args {
     /// only; behind a TLS proxy use the server's own address and --public-url).
     #[arg(value_name = "URL")]
     pub url: String,
-    /// The dialed number (`To`); it picks the flow.
-    #[arg(long, value_name = "NUMBER")]
-    pub to: String,
-    /// The caller's number (`From`).
-    #[arg(long, value_name = "NUMBER", default_value = sim::DEFAULT_FROM)]
-    pub from: String,
-    /// An extra request parameter, e.g. `--param FromCountry=US` (repeatable).
-    #[arg(long = "param", value_name = "K=V", value_parser = sim::parse_param)]
-    pub params: Vec<(String, String)>,
-    /// The caller's reply at the next menu or ask: keys (`1`, `123456#`) or speech
-    /// (`sales`); an empty string is silence (repeatable, used in order).
-    #[arg(long = "input", value_name = "KEYS|SPEECH", allow_hyphen_values = true)]
-    pub inputs: Vec<String>,
-    /// Outcome of the next dial: completed, answered, busy, no-answer, failed, canceled
-    /// (repeatable, used in order; the last repeats) [default: completed]
-    #[arg(long = "dial", value_name = "STATUS", value_parser = DialStatus::parse)]
-    pub dial: Vec<DialStatus>,
-    /// `DialCallDuration` of an answered dial.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
-    pub dial_seconds: u32,
-    /// Length of each recording; 0 is an empty one.
-    #[arg(long, value_name = "SECONDS", default_value_t = 15)]
-    pub record_seconds: u32,
-    /// `QueueResult` when the caller leaves a queue.
-    #[arg(long, value_name = "RESULT", default_value = "bridged", value_parser = sim::parse_queue_result)]
-    pub queue_result: String,
+    /// Who calls whom, and the caller's script (the same flags as `simulate`).
+    #[command(flatten)]
+    pub caller: sim::CallerArgs,
     /// Print each TwiML document.
     #[arg(long)]
     pub twiml: bool,
@@ -941,14 +918,8 @@ pub fn command(
             return exit::ERRORS;
         }
     };
-    let mut call = Call::new(&args.to, Timestamp::now());
-    call.from.clone_from(&args.from);
-    call.params.clone_from(&args.params);
-    call.dial.clone_from(&args.dial);
-    call.dial_seconds = args.dial_seconds;
-    call.record_seconds = args.record_seconds;
-    call.queue_result.clone_from(&args.queue_result);
-    let mut script = Scripted::new(args.inputs.iter().cloned());
+    let call = args.caller.call(Timestamp::now());
+    let mut script = Scripted::new(args.caller.inputs.iter().cloned());
     let t = sim::run_over(&mut transport, &call, &mut script);
     let _ = out.write_all(sim::render(&t, &Render { twiml: args.twiml }).as_bytes());
     let unused = script.unused();
