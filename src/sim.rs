@@ -254,9 +254,18 @@ impl Scripted {
         }
     }
 
-    /// Replies the call never asked for (usually a mistake in the script).
-    pub fn unused(&self) -> Vec<String> {
-        self.queue.iter().cloned().collect()
+    /// Replies the call never asked for (usually a mistake in the script), as one line:
+    /// `2 input(s) never asked for: "1", "sales"`.
+    pub fn unused_note(&self) -> Option<String> {
+        if self.queue.is_empty() {
+            return None;
+        }
+        let list: Vec<String> = self.queue.iter().map(|u| format!("{u:?}")).collect();
+        Some(format!(
+            "{} input(s) never asked for: {}",
+            list.len(),
+            list.join(", ")
+        ))
     }
 }
 
@@ -1433,18 +1442,8 @@ pub fn command(
         let mut script = Scripted::new(args.caller.inputs.iter().cloned());
         let t = run(set, &cfg, &call, &mut script);
         let _ = out.write_all(render(&t, &opts).as_bytes());
-        let unused = script.unused();
-        if !unused.is_empty() {
-            let _ = writeln!(
-                out,
-                "note: {} input(s) never asked for: {}",
-                unused.len(),
-                unused
-                    .iter()
-                    .map(|u| format!("{u:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+        if let Some(note) = script.unused_note() {
+            let _ = writeln!(out, "note: {note}");
         }
     }
     crate::cli::exit::OK

@@ -922,18 +922,8 @@ pub fn command(
     let mut script = Scripted::new(args.caller.inputs.iter().cloned());
     let t = sim::run_over(&mut transport, &call, &mut script);
     let _ = out.write_all(sim::render(&t, &Render { twiml: args.twiml }).as_bytes());
-    let unused = script.unused();
-    if !unused.is_empty() {
-        let _ = writeln!(
-            out,
-            "note: {} input(s) never asked for: {}",
-            unused.len(),
-            unused
-                .iter()
-                .map(|u| format!("{u:?}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+    if let Some(note) = script.unused_note() {
+        let _ = writeln!(out, "note: {note}");
     }
     if let sim::Ending::Failed(why) = &t.ending {
         let _ = writeln!(err, "error: {why}");
