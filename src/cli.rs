@@ -628,28 +628,28 @@ fn parse_e164(s: &str) -> Result<String, String> {
     }
 }
 
+/// `--body-limit`: bytes, 1 KiB to 16 MiB.
 fn parse_body_limit(s: &str) -> Result<usize, String> {
-    let n: usize = s
-        .parse()
-        .map_err(|_| "expected a number of bytes".to_string())?;
-    if (1024..=16 * 1024 * 1024).contains(&n) {
-        Ok(n)
-    } else {
-        Err("must be between 1024 and 16777216".into())
-    }
+    parse_bytes_in(s, &(1024..=16 * 1024 * 1024))
 }
 
+/// `--max-header-bytes`: bytes within what hyper's connection builder accepts.
 fn parse_header_bytes(s: &str) -> Result<usize, String> {
+    parse_bytes_in(s, &http::HEADER_BYTES_RANGE)
+}
+
+/// A number of bytes within `range`.
+fn parse_bytes_in(s: &str, range: &std::ops::RangeInclusive<usize>) -> Result<usize, String> {
     let n: usize = s
         .parse()
         .map_err(|_| "expected a number of bytes".to_string())?;
-    if http::HEADER_BYTES_RANGE.contains(&n) {
+    if range.contains(&n) {
         Ok(n)
     } else {
         Err(format!(
             "must be between {} and {}",
-            http::HEADER_BYTES_RANGE.start(),
-            http::HEADER_BYTES_RANGE.end()
+            range.start(),
+            range.end()
         ))
     }
 }
