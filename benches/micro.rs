@@ -210,7 +210,7 @@ fn twiml_write(b: Bencher) {
 #[divan::bench]
 fn form_parse(b: Bencher) {
     let body = incoming_body();
-    b.bench(|| switchboard::http::form::parse_params(black_box(body.as_bytes())));
+    b.bench(|| switchboard::form::parse_params(black_box(body.as_bytes())));
 }
 
 /// `Params::get` of the last parameter of 25 (the worst case of the linear lookup).

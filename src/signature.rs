@@ -226,7 +226,7 @@ pub fn verify(keys: &Keys, req: &Request<'_>) -> Result<(), Rejection> {
 
 /// [`verify`] for a caller that has already decoded the body, so it is not decoded twice on
 /// the server's hot path. `form` must be the strict decoding (§1.2) of `req.body`, pairs in
-/// any order, as [`crate::http::form::parse`] returns it (same rules; the server answers
+/// any order, as [`crate::form::parse`] returns it (same rules; the server answers
 /// `400` before verifying when the body does not decode). It is used only where [`verify`]
 /// would decode the body (a form POST without `bodySHA256`) and ignored otherwise; the
 /// result is the same as [`verify`]'s.
@@ -1566,7 +1566,7 @@ mod tests {
             let _ = url_candidates(&url).to_strings();
             let _ = FormParams::decode(body);
             // The server's path: the body decoded once by the form parser, handed over.
-            if let Ok(params) = crate::http::form::parse_params(body) {
+            if let Ok(params) = crate::form::parse_params(body) {
                 assert_eq!(
                     verify_decoded(&keys, &req, params.pairs()),
                     result,
@@ -1582,7 +1582,7 @@ mod tests {
     fn decoded_forms_verify_like_raw_bodies() {
         let keys = token_keys(&["12345"]);
         let good = form_request(EX_URL, EX_BODY, EX_SIG);
-        let params = crate::http::form::parse_params(EX_BODY.as_bytes()).unwrap();
+        let params = crate::form::parse_params(EX_BODY.as_bytes()).unwrap();
         assert_eq!(verify_decoded(&keys, &good, params.pairs()), Ok(()));
         // Order does not matter and duplicates count once, as for the raw body.
         let mut pairs: Vec<(&str, &str)> = params.pairs().collect();

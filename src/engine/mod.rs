@@ -13,6 +13,7 @@
 
 pub mod state;
 mod trace;
+pub mod trace_header;
 
 use std::fmt::Write as _;
 

@@ -26,9 +26,11 @@ use jiff::Timestamp;
 
 use super::counters::{Counters, GaugeGuard, bump};
 use super::verify::{raw_target, signed_base, verify_webhook_decoded};
-use super::{FlowStore, Limits, ServerConfig, Verification, form, trace_header};
+use super::{FlowStore, Limits, ServerConfig, Verification};
+use crate::engine::trace_header;
 use crate::engine::{self, Entry, Event, Params};
 use crate::flow::compile::is_name;
+use crate::form;
 use crate::twiml::MAX_DOCUMENT_BYTES;
 
 type Resp = Response<Full<Bytes>>;

@@ -26,15 +26,12 @@
 //! interpreter's trace from the [`trace_header`] the server adds for signed requests that
 //! ask for it.
 
-pub mod client;
 pub mod counters;
-pub mod form;
 mod handler;
 pub mod logline;
 pub mod reload;
 mod server;
 pub mod store;
-pub mod trace_header;
 pub mod verify;
 
 use std::net::SocketAddr;

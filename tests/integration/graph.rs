@@ -92,8 +92,8 @@ fn every_shipped_flow_draws() {
         let loaded = switchboard::flow::load_dir(&dir).expect("loads");
         assert!(loaded.is_ok(), "{}", loaded.render_diagnostics());
         for (fid, flow) in loaded.set.flows.iter().enumerate() {
-            let g = switchboard::graph::build(&loaded.set, fid);
-            let text = switchboard::graph::mermaid(&g);
+            let g = switchboard::tools::graph::build(&loaded.set, fid);
+            let text = switchboard::tools::graph::mermaid(&g);
             assert!(text.starts_with("flowchart TD\n"));
             let (declared, used) = mermaid_ids(&text);
             for id in &used {
@@ -130,7 +130,7 @@ fn every_shipped_flow_draws() {
                 // A quote inside a label would end it early.
                 assert_eq!(line.matches('"').count() % 2, 0, "{line}");
             }
-            let dot = switchboard::graph::dot(&g);
+            let dot = switchboard::tools::graph::dot(&g);
             assert!(
                 dot.starts_with(&format!("digraph \"{}\" {{\n", flow.name)),
                 "{dot}"

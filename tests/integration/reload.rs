@@ -11,7 +11,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use switchboard::http::{form, reload};
+use switchboard::form;
+use switchboard::http::reload;
 use switchboard::signature::{self, Secret};
 
 use crate::harness::FlowDir;

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use switchboard::engine;
+use switchboard::form;
 use switchboard::http::{
-    FlowStore, PublicUrl, Server, ServerConfig, ShutdownReport, Verification, form, reload,
+    FlowStore, PublicUrl, Server, ServerConfig, ShutdownReport, Verification, reload,
     verify_webhook,
 };
 use switchboard::signature::{self, Keys, Secret};

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use crate::harness::{FlowDir, at, load, root};
 use switchboard::engine::Config;
-use switchboard::sim::{self, Call, DialStatus, Ending, Scripted};
+use switchboard::tools::simulate::{self as sim, Call, DialStatus, Ending, Scripted};
 
 const MAIN: &str = "+14155550100";
 const VIP: &str = "+12025550143";

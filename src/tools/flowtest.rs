@@ -13,7 +13,7 @@
 //!       ends_at: vip_dial
 //! ```
 //!
-//! Each case is a call run by the simulator ([`crate::sim`]): the same webhook loop, the
+//! Each case is a call run by the simulator ([`crate::tools::simulate`]): the same webhook loop, the
 //! same interpreter and the same action-URL round trip as a real call. Parsing is strict
 //! (unknown keys are errors) and every problem is reported `file:line:col` with the same
 //! diagnostics as `flow-check`. The loader never reads `tests/` (it reads a directory's own
@@ -34,7 +34,7 @@ use crate::diag::{Diagnostic, Kind, Loc, Sources};
 use crate::engine::Config;
 use crate::flow::raw::{OneOrMany, OrderedMap};
 use crate::flow::{self, Loaded};
-use crate::sim::{self, Call, DialStatus, Ending, Scripted};
+use crate::tools::simulate::{self as sim, Call, DialStatus, Ending, Scripted};
 
 /// A spanned value.
 type S<T> = Spanned<T>;

@@ -28,10 +28,10 @@ use serde_json::{Map, Value, json};
 use crate::cli::exit;
 use crate::flow::compile::OPERATORS;
 use crate::flow::raw::*;
-use crate::flowtest::{ENDINGS, RawCall, RawCase, RawExpect, RawTestFile};
 use crate::schedule::ScheduleSpec;
-use crate::sim::{DialStatus, QUEUE_RESULTS};
 use crate::template::TWILIO_PARAMS;
+use crate::tools::flowtest::{ENDINGS, RawCall, RawCase, RawExpect, RawTestFile};
+use crate::tools::simulate::{DialStatus, QUEUE_RESULTS};
 
 /// Why the probe stopped: it found the field list, or the type is not a derived struct.
 #[derive(Debug)]

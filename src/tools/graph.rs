@@ -492,7 +492,7 @@ pub fn command(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     } else {
         (args.flows.clone(), args.flow.clone())
     };
-    let loaded = match crate::sim::load_for_tool(&dir, err) {
+    let loaded = match crate::tools::simulate::load_for_tool(&dir, err) {
         Ok(l) => l,
         Err(code) => return code,
     };

@@ -43,21 +43,21 @@ pub enum Command {
     FlowCheck(FlowCheckArgs),
     /// Run a call through the flows in-process (no server, no network) and show what the
     /// caller hears, which rules match and why, and the step path.
-    #[command(after_help = crate::sim::HELP)]
-    Simulate(crate::sim::Args),
+    #[command(after_help = crate::tools::simulate::HELP)]
+    Simulate(crate::tools::simulate::Args),
     /// Place a signed call against a running server over HTTP, as Twilio would, and show the
     /// same transcript as `simulate` (the smoke test after a deploy).
-    #[command(after_help = crate::http::client::HELP)]
-    Call(Box<crate::http::client::Args>),
+    #[command(after_help = crate::tools::call::HELP)]
+    Call(Box<crate::tools::call::Args>),
     /// Run flow tests (YAML files of simulated calls and what must happen).
-    #[command(after_help = crate::flowtest::HELP)]
-    Test(crate::flowtest::Args),
+    #[command(after_help = crate::tools::flowtest::HELP)]
+    Test(crate::tools::flowtest::Args),
     /// Draw a flow as a Mermaid or Graphviz diagram.
-    #[command(after_help = crate::graph::HELP)]
-    Graph(crate::graph::Args),
+    #[command(after_help = crate::tools::graph::HELP)]
+    Graph(crate::tools::graph::Args),
     /// Print the JSON Schema of flow files (or of flow-test files), for editors.
-    #[command(after_help = crate::schema::HELP)]
-    Schema(crate::schema::Args),
+    #[command(after_help = crate::tools::schema::HELP)]
+    Schema(crate::tools::schema::Args),
     /// Serve the flows to Twilio: the webhook server.
     #[command(after_help = SERVE_HELP)]
     Serve(Box<ServeArgs>),
@@ -122,7 +122,7 @@ pub fn main() -> i32 {
             use std::io::IsTerminal as _;
             let stdin = std::io::stdin();
             let tty = stdin.is_terminal();
-            crate::sim::command(
+            crate::tools::simulate::command(
                 &args,
                 &mut stdin.lock(),
                 tty,
@@ -130,19 +130,19 @@ pub fn main() -> i32 {
                 &mut std::io::stderr(),
             )
         }
-        Command::Call(args) => crate::http::client::command(
+        Command::Call(args) => crate::tools::call::command(
             &args,
             &process_env,
             &mut std::io::stdout(),
             &mut std::io::stderr(),
         ),
         Command::Test(args) => {
-            crate::flowtest::command(&args, &mut std::io::stdout(), &mut std::io::stderr())
+            crate::tools::flowtest::command(&args, &mut std::io::stdout(), &mut std::io::stderr())
         }
         Command::Graph(args) => {
-            crate::graph::command(&args, &mut std::io::stdout(), &mut std::io::stderr())
+            crate::tools::graph::command(&args, &mut std::io::stdout(), &mut std::io::stderr())
         }
-        Command::Schema(args) => crate::schema::command(&args, &mut std::io::stdout()),
+        Command::Schema(args) => crate::tools::schema::command(&args, &mut std::io::stdout()),
         Command::Serve(args) => serve(&args, &process_env, &mut std::io::stderr()),
         Command::Sign(args) => sign(
             &args,
@@ -603,7 +603,7 @@ pub fn sign(
         }
     };
     let params = match &args.data {
-        Some(body) => match http::form::parse(body.as_bytes()) {
+        Some(body) => match crate::form::parse(body.as_bytes()) {
             Ok(p) => p,
             Err(e) => {
                 let _ = writeln!(err, "error: --data: {e}");

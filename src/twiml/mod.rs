@@ -45,6 +45,9 @@
 
 use std::borrow::Cow;
 
+mod read;
+pub use read::read_twiml;
+
 /// Twilio's limit on the size of a TwiML response body (error 11750).
 pub const MAX_DOCUMENT_BYTES: usize = 64_000;
 
