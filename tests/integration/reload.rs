@@ -3,22 +3,17 @@
 //! change them; every assertion is on what a signed request to the running server returns
 //! (or on `/readyz` and the logs), and every wait polls with a bound.
 
-use std::io::{BufRead, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use switchboard::form;
 use switchboard::http::reload;
-use switchboard::signature::{self, Secret};
 
-use crate::harness::FlowDir;
-use crate::server::{
-    BOUND, Builder, Reply, TOKEN, TestServer, attr, bin, form_body, incoming, read_all, texts,
-};
+use crate::harness::binary::ServeProcess;
+use crate::harness::server::{TestServer, attr, form_body, incoming, texts};
+use crate::harness::{BOUND, FlowDir, wait_until};
 
 const CALLER: &str = "+12025550143";
 const SALES: &str = "+14155550100";
@@ -59,15 +54,6 @@ fn age(dir: &Path) {
         .unwrap();
 }
 
-/// Polls `done` every 20 ms until it holds; fails after [`BOUND`].
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + BOUND;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// What a new call to `to` hears (empty when the number is rejected).
 fn said(s: &TestServer, to: &str) -> Vec<String> {
     texts(s.post("/voice", &incoming(CALLER, to)).twiml(), "Say")
@@ -82,7 +68,7 @@ fn hears(s: &TestServer, to: &str, text: &str) -> bool {
 fn watched(dir: FlowDir) -> (TestServer, std::path::PathBuf) {
     let path = dir.path().to_path_buf();
     age(&path);
-    let s = Builder::new()
+    let s = TestServer::builder()
         .flows(dir)
         .reload(reload::Options {
             watch: true,
@@ -347,7 +333,7 @@ fn a_configmap_update_is_served() {
     symlink("..2026_11_26_10_00_00.000000001", dir.join("..data")).unwrap();
     symlink("..data/sales.yaml", dir.join("sales.yaml")).unwrap();
     let path = dir.clone();
-    let s = Builder::new()
+    let s = TestServer::builder()
         .flows(flows)
         .reload(reload::Options {
             watch: true,
@@ -504,7 +490,7 @@ fn a_call_in_progress_continues_on_the_new_flow() {
 fn polling_picks_up_changes_without_a_watcher() {
     let flows = FlowDir::new().file("sales.yaml", &line(SALES, "Polled one."));
     let dir = flows.path().to_path_buf();
-    let s = Builder::new()
+    let s = TestServer::builder()
         .flows(flows)
         .reload(reload::Options {
             watch: false,
@@ -550,112 +536,12 @@ fn polling_picks_up_changes_without_a_watcher() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The binary: flags, watching by default, SIGHUP
+// The binary: watching by default, SIGHUP
 // ---------------------------------------------------------------------------------------------
 
-/// `switchboard serve` on `127.0.0.1:0` over `dir`, with its JSON log lines on a channel.
-struct Serve {
-    child: std::process::Child,
-    addr: SocketAddr,
-    lines: mpsc::Receiver<Value>,
-}
-
-impl Serve {
-    fn start(dir: &Path, extra: &[&str]) -> Serve {
-        let mut child = bin()
-            .args(["serve", "--listen", "127.0.0.1:0", "--flows"])
-            .arg(dir)
-            .args(extra)
-            .env("TWILIO_AUTH_TOKEN", TOKEN)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stderr)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if let Ok(v) = serde_json::from_str::<Value>(&line)
-                    && tx.send(v).is_err()
-                {
-                    break;
-                }
-            }
-        });
-        let mut serve = Serve {
-            child,
-            addr: "127.0.0.1:1".parse().unwrap(),
-            lines,
-        };
-        let listening = serve.next_log("listening");
-        serve.addr = listening["addr"].as_str().unwrap().parse().unwrap();
-        serve
-    }
-
-    /// The next log event with this message (bounded).
-    fn next_log(&self, message: &str) -> Value {
-        let deadline = Instant::now() + BOUND;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let v = self
-                .lines
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no {message:?} log line"));
-            if v["message"] == message {
-                return v;
-            }
-        }
-    }
-
-    fn request(&self, head: &str) -> Reply {
-        let mut c = TcpStream::connect(self.addr).unwrap();
-        c.set_read_timeout(Some(BOUND)).unwrap();
-        c.write_all(head.as_bytes()).unwrap();
-        Reply::parse(&read_all(&mut c))
-    }
-
-    fn said(&self, to: &str) -> Vec<String> {
-        let body = incoming(CALLER, to);
-        let url = format!("http://{}/voice", self.addr);
-        let sig = signature::sign(
-            &Secret::new(TOKEN),
-            &url,
-            &form::parse(body.as_bytes()).unwrap(),
-        );
-        let r = self.request(&format!(
-            "POST /voice HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: {sig}\r\nContent-Length: {}\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        ));
-        texts(r.twiml(), "Say")
-    }
-
-    fn readyz(&self) -> Value {
-        let r = self.request(&format!(
-            "GET /readyz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
-        ));
-        assert_eq!(r.status, 200);
-        serde_json::from_str(&r.body).unwrap()
-    }
-
-    fn signal(&self, name: &str) {
-        let sent = std::process::Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// What a new call to `to` hears from the running binary.
+fn served_by(serve: &ServeProcess, to: &str) -> Vec<String> {
+    texts(serve.post("/voice", &incoming(CALLER, to)).twiml(), "Say")
 }
 
 #[cfg(unix)]
@@ -663,14 +549,14 @@ impl Drop for Serve {
 fn serve_watches_the_flows_directory_by_default() {
     let flows = FlowDir::new().file("sales.yaml", &line(SALES, "Binary one."));
     age(flows.path());
-    let serve = Serve::start(flows.path(), &[]);
+    let serve = ServeProcess::start(flows.path(), &[]);
     wait_until("the binary watches", || {
         serve.readyz()["reload"]["watch"] == true
     });
     assert!(serve.readyz()["reload"]["poll_s"].is_null());
     save_by_rename(flows.path(), "sales.yaml", &line(SALES, "Binary two."));
     wait_until("the binary serves the saved file", || {
-        serve.said(SALES) == ["Binary two."]
+        served_by(&serve, SALES) == ["Binary two."]
     });
     let event = serve.next_log("flows reloaded");
     assert_eq!(event["trigger"], "watch");
@@ -680,7 +566,7 @@ fn serve_watches_the_flows_directory_by_default() {
 #[test]
 fn serve_with_no_watch_reloads_on_sighup() {
     let flows = FlowDir::new().file("sales.yaml", &line(SALES, "Before the signal."));
-    let serve = Serve::start(flows.path(), &["--no-watch"]);
+    let serve = ServeProcess::start(flows.path(), &["--no-watch"]);
     assert_eq!(serve.readyz()["reload"]["watch"], false);
     save_by_rename(
         flows.path(),
@@ -688,18 +574,18 @@ fn serve_with_no_watch_reloads_on_sighup() {
         &line(SALES, "After the signal."),
     );
     // Not watching: still the old flows (checked once; the signal below is what changes it).
-    assert_eq!(serve.said(SALES), ["Before the signal."]);
+    assert_eq!(served_by(&serve, SALES), ["Before the signal."]);
 
     serve.signal("HUP");
     let event = serve.next_log("flows reloaded");
     assert_eq!(event["trigger"], "sighup");
-    assert_eq!(serve.said(SALES), ["After the signal."]);
+    assert_eq!(served_by(&serve, SALES), ["After the signal."]);
 
     // A second SIGHUP with nothing changed: acknowledged, nothing swapped, still running.
     serve.signal("HUP");
     let event = serve.next_log("flows unchanged");
     assert_eq!(event["trigger"], "sighup");
-    assert_eq!(serve.said(SALES), ["After the signal."]);
+    assert_eq!(served_by(&serve, SALES), ["After the signal."]);
     let v = serve.readyz();
     assert_eq!(v["reload"]["succeeded"], 2);
     assert_eq!(v["reload"]["unchanged"], 1);

@@ -1,82 +1,20 @@
-//! Builders shared by the integration tests.
-
-#![allow(dead_code)]
-
-use std::path::{Path, PathBuf};
-
-/// The repository root.
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A file under `tests/data/`.
-pub fn data(rel: &str) -> PathBuf {
-    root().join("tests/data").join(rel)
-}
-
-/// A raw webhook body from `tests/data/webhooks/` (copied from `../shared/fixtures`).
-pub fn webhook(name: &str) -> String {
-    let p = data(&format!("webhooks/{name}.form"));
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
-}
-
-/// A temporary flows directory built file by file.
-pub struct FlowDir {
-    pub dir: tempfile::TempDir,
-}
-
-impl FlowDir {
-    pub fn new() -> FlowDir {
-        FlowDir {
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-
-    pub fn file(self, name: &str, text: &str) -> FlowDir {
-        std::fs::write(self.dir.path().join(name), text).expect("write flow");
-        self
-    }
-
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-}
+//! The simulated caller: drives the engine in process the way Twilio would, one webhook at
+//! a time, following the action URL each response names; and readers for what a response
+//! says and dials.
 
 use switchboard::engine::{self, Config, Entry, Outcome, Params};
-use switchboard::flow::{self, FlowSet};
-use switchboard::twiml::{DialNoun, Verb};
+use switchboard::flow::FlowSet;
+use switchboard::twiml::{DialNoun, GatherChild, Verb};
 
-/// Loads flows from `(file name, text)` pairs and asserts there is no error.
-pub fn load(files: &[(&str, &str)]) -> FlowSet {
-    let loaded = load_any(files);
-    assert!(
-        loaded.is_ok(),
-        "flows have errors:\n{}",
-        loaded.render_diagnostics()
-    );
-    loaded.set
-}
-
-/// Loads flows from `(file name, text)` pairs, errors or not.
-pub fn load_any(files: &[(&str, &str)]) -> flow::Loaded {
-    flow::load_texts(
-        files
-            .iter()
-            .map(|(n, t)| (PathBuf::from(n), t.to_string()))
-            .collect(),
-    )
-}
-
-/// A civil time in a zone, as an instant.
-pub fn at(civil: &str, tz: &str) -> jiff::Timestamp {
-    let dt: jiff::civil::DateTime = civil.parse().expect("civil datetime");
-    dt.in_tz(tz).expect("zone").timestamp()
-}
+use super::at;
 
 /// A call in progress: the parameters Twilio sends and the URL of the next webhook.
 pub struct Call<'a> {
+    /// The flows the call is routed through.
     pub set: &'a FlowSet,
+    /// The engine's configuration for every webhook.
     pub cfg: Config,
+    /// The instant every webhook of the call runs at.
     pub now: jiff::Timestamp,
     /// The caller's standard parameters.
     pub base: Vec<(String, String)>,
@@ -106,6 +44,7 @@ impl<'a> Call<'a> {
         }
     }
 
+    #[must_use]
     pub fn at(mut self, now: jiff::Timestamp) -> Self {
         self.now = now;
         self
@@ -203,7 +142,7 @@ pub fn said(out: &Outcome) -> Vec<String> {
             Verb::Say(s) => v.push(s.text.clone()),
             Verb::Gather(g) => {
                 for c in &g.children {
-                    if let switchboard::twiml::GatherChild::Say(s) = c {
+                    if let GatherChild::Say(s) = c {
                         v.push(s.text.clone());
                     }
                 }
@@ -212,15 +151,4 @@ pub fn said(out: &Outcome) -> Vec<String> {
         }
     }
     v
-}
-
-/// Parses a document with an independent XML parser and returns its element names in
-/// document order (proves it is well-formed and shows its structure).
-pub fn structure(xml: &str) -> Vec<String> {
-    let doc =
-        roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("malformed XML ({e}):\n{xml}"));
-    doc.descendants()
-        .filter(|n| n.is_element())
-        .map(|n| n.tag_name().name().to_string())
-        .collect()
 }
