@@ -5,99 +5,15 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use switchboard::http::{FlowStore, PublicUrl, Server, ServerConfig, Verification};
-use switchboard::signature::{Keys, Secret};
+use crate::harness::binary::Switchboard;
+use crate::harness::server::{TOKEN, TestServer};
+use crate::harness::{BOUND, FlowDir, root};
 
-use crate::harness::{FlowDir, root};
-
-/// The token the test servers verify with.
-const TOKEN: &str = "c4851beb21d4a12c322718f7dc11b6e4";
 /// The acme line (flows/acme.yaml).
 const MAIN: &str = "+14155550100";
 /// A caller the acme line treats as a VIP, whatever the time.
 const VIP: &str = "+12025550143";
-/// Upper bound on any wait in these tests.
-const BOUND: Duration = Duration::from_secs(10);
-
-/// A switchboard server on `127.0.0.1:0`, stopped when dropped.
-struct Running {
-    /// Where the server listens.
-    addr: SocketAddr,
-    /// Starts graceful shutdown; taken when sent.
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    /// The server's thread (its own current-thread runtime).
-    thread: Option<std::thread::JoinHandle<()>>,
-    /// Keeps a temporary flows directory alive while served.
-    _flows: Option<FlowDir>,
-}
-
-impl Running {
-    fn start(flows: &Path, public_url: Option<&str>) -> Running {
-        let (store, _) = FlowStore::open(flows).expect("test flows load");
-        let mut config = ServerConfig::new(Verification::Required(Keys {
-            auth_tokens: vec![Secret::new(TOKEN)],
-            shared_keys: vec![],
-        }));
-        config.public_url = public_url.map(|u| PublicUrl::parse(u).expect("public URL"));
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let server = Server::new(listener, Arc::new(store), config).expect("server");
-                server
-                    .run(async {
-                        let _ = rx.await;
-                    })
-                    .await;
-            });
-        });
-        Running {
-            addr,
-            shutdown: Some(tx),
-            thread: Some(thread),
-            _flows: None,
-        }
-    }
-
-    /// Serves a temporary flows directory.
-    fn serving(dir: FlowDir, public_url: Option<&str>) -> Running {
-        let mut r = Running::start(dir.path(), public_url);
-        r._flows = Some(dir);
-        r
-    }
-
-    /// The Voice URL of this server.
-    fn voice(&self) -> String {
-        format!("http://{}/voice", self.addr)
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let deadline = Instant::now() + BOUND;
-            while !t.is_finished() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            if t.is_finished() {
-                let _ = t.join();
-            }
-        }
-    }
-}
 
 /// The demo flows with the office schedule forced open, so menus are reached at any hour
 /// and a server (which reads the clock) and `simulate` agree.
@@ -118,21 +34,11 @@ fn acme_open() -> FlowDir {
 
 /// Runs the binary with `TWILIO_AUTH_TOKEN` set to `token` (or unset).
 fn run(sub: &str, args: &[&str], token: Option<&str>) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
-    cmd.arg(sub)
-        .args(args)
-        .current_dir(root())
-        .env_remove("TWILIO_AUTH_TOKEN")
-        .stdin(Stdio::null());
+    let mut cmd = Switchboard::new(sub).args(args);
     if let Some(t) = token {
-        cmd.env("TWILIO_AUTH_TOKEN", t);
+        cmd = cmd.env("TWILIO_AUTH_TOKEN", t);
     }
-    let out = cmd.output().expect("run switchboard");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    cmd.run().parts()
 }
 
 /// `switchboard call URL ARGS` with the right token.
@@ -164,8 +70,8 @@ fn help_has_an_example() {
 
 #[test]
 fn a_vip_call_over_http_reads_like_simulate() {
-    let server = Running::start(&root().join("flows"), None);
-    let url = server.voice();
+    let server = TestServer::builder().start();
+    let url = server.voice_url();
     let (code, out, err) = call(&url, &["--to", MAIN, "--from", VIP]);
     assert_eq!(code, 0, "{out}{err}");
     for want in [
@@ -189,9 +95,9 @@ fn a_vip_call_over_http_reads_like_simulate() {
 
 #[test]
 fn menus_asks_and_dial_outcomes_are_followed() {
-    let server = Running::serving(acme_open(), None);
+    let server = TestServer::builder().flows(acme_open()).start();
     let (code, out, err) = call(
-        &server.voice(),
+        &server.voice_url(),
         &[
             "--to", MAIN, "--input", "3", "--input", "123456#", "--dial", "busy", "--twiml",
         ],
@@ -221,7 +127,7 @@ fn menus_asks_and_dial_outcomes_are_followed() {
 fn call_and_simulate_print_the_same_path_for_the_same_script() {
     let dir = acme_open();
     let flows = dir.path().to_string_lossy().into_owned();
-    let server = Running::start(dir.path(), None);
+    let server = TestServer::builder().flows(dir).start();
     let scripts: &[&[&str]] = &[
         &["--from", VIP],
         &["--input", "3", "--input", "123456#"],
@@ -241,7 +147,7 @@ fn call_and_simulate_print_the_same_path_for_the_same_script() {
     for script in scripts {
         let mut args = vec!["--to", MAIN];
         args.extend_from_slice(script);
-        let (code, over_http, err) = call(&server.voice(), &args);
+        let (code, over_http, err) = call(&server.voice_url(), &args);
         assert_eq!(code, 0, "{script:?}: {over_http}{err}");
         let mut sim_args = vec!["--flows", flows.as_str()];
         sim_args.extend_from_slice(&args);
@@ -304,9 +210,12 @@ fn mask_sid(word: &str) -> String {
 #[test]
 fn absolute_action_urls_are_sent_to_the_server_and_signed_for_the_public_url() {
     let public = "https://ivr.example.com/ivr";
-    let server = Running::serving(acme_open(), Some(public));
+    let server = TestServer::builder()
+        .flows(acme_open())
+        .public_url(public)
+        .start();
     let (code, out, err) = call(
-        &server.voice(),
+        &server.voice_url(),
         &["--public-url", public, "--to", MAIN, "--input", "0"],
     );
     assert_eq!(code, 0, "{out}{err}");
@@ -324,7 +233,7 @@ fn absolute_action_urls_are_sent_to_the_server_and_signed_for_the_public_url() {
 
     // Without --public-url the signature covers http://127.0.0.1:…, which this server
     // does not accept.
-    let (code, out, _) = call(&server.voice(), &["--to", MAIN]);
+    let (code, out, _) = call(&server.voice_url(), &["--to", MAIN]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("HTTP 403 Forbidden: signature mismatch"),
@@ -334,11 +243,11 @@ fn absolute_action_urls_are_sent_to_the_server_and_signed_for_the_public_url() {
 
 #[test]
 fn a_wrong_token_is_a_403_and_exit_1_and_the_token_is_never_shown() {
-    let server = Running::start(&root().join("flows"), None);
+    let server = TestServer::builder().start();
     let wrong = "wrong-token-0123456789abcdef";
     let (code, out, err) = run(
         "call",
-        &[&server.voice(), "--to", MAIN, "--from", VIP],
+        &[&server.voice_url(), "--to", MAIN, "--from", VIP],
         Some(wrong),
     );
     assert_eq!(code, 1, "{out}{err}");
@@ -362,7 +271,7 @@ fn a_wrong_token_is_a_403_and_exit_1_and_the_token_is_never_shown() {
     let (code, out, err) = run(
         "call",
         &[
-            &server.voice(),
+            &server.voice_url(),
             "--to",
             MAIN,
             "--from",

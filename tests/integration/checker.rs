@@ -4,48 +4,42 @@
 //! the diff.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::harness::root;
+use crate::harness::binary::Switchboard;
+use crate::harness::{example_dirs, golden, root, subdirs};
 
+/// The fewest fixture directories `tests/data/check/` holds.
+const MIN_CASES: usize = 20;
+
+/// `switchboard flow-check ARGS` in the repository root: standard output then standard
+/// error, and the exit code.
 fn flow_check(args: &[&str]) -> (String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("flow-check")
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run switchboard");
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
-    (text, out.status.code().unwrap_or(-1))
+    let out = Switchboard::new("flow-check").args(args).run();
+    (out.stdout + &out.stderr, out.code)
+}
+
+/// The checker's fixture directories, sorted; at least [`MIN_CASES`].
+fn cases() -> Vec<std::path::PathBuf> {
+    let cases = subdirs(&root().join("tests/data/check"));
+    assert!(
+        cases.len() >= MIN_CASES,
+        "ran {} fixture dirs under tests/data/check",
+        cases.len()
+    );
+    cases
 }
 
 #[test]
 fn golden_diagnostics() {
-    let dir = root().join("tests/data/check");
-    let mut cases: Vec<_> = std::fs::read_dir(&dir)
-        .expect("tests/data/check")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 20, "only {} cases", cases.len());
-    let bless = std::env::var_os("BLESS").is_some();
+    let cases = cases();
     let mut failures = Vec::new();
     for case in &cases {
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
         let rel = format!("tests/data/check/{name}");
         let (text, code) = flow_check(&[&rel]);
         let got = format!("{text}exit code: {code}\n");
-        let golden = case.join("expected.txt");
-        if bless {
-            std::fs::write(&golden, &got).unwrap();
-            continue;
-        }
-        let want = std::fs::read_to_string(&golden).unwrap_or_default();
-        if got != want {
-            failures.push(format!("=== {name}: expected\n{want}=== got\n{got}"));
+        if let Err(diff) = golden::check(&case.join("expected.txt"), &got) {
+            failures.push(diff);
         }
     }
     assert!(
@@ -61,11 +55,8 @@ fn golden_diagnostics() {
 #[test]
 fn every_kind_has_a_fixture() {
     let mut all = String::new();
-    for e in std::fs::read_dir(root().join("tests/data/check"))
-        .unwrap()
-        .flatten()
-    {
-        all.push_str(&std::fs::read_to_string(e.path().join("expected.txt")).unwrap_or_default());
+    for case in cases() {
+        all.push_str(&std::fs::read_to_string(case.join("expected.txt")).unwrap_or_default());
     }
     let missing: Vec<&str> = switchboard::diag::Kind::ALL
         .iter()
@@ -85,17 +76,12 @@ fn demo_flows_are_clean() {
 
 #[test]
 fn every_example_is_clean() {
-    let dir = root().join("examples");
-    let mut n = 0;
-    for e in std::fs::read_dir(&dir).expect("examples/").flatten() {
-        if e.path().is_dir() {
-            n += 1;
-            let rel = format!("examples/{}", e.file_name().to_string_lossy());
-            let (text, code) = flow_check(&["--deny-warnings", &rel]);
-            assert_eq!(code, 0, "{rel}:\n{text}");
-        }
+    // `example_dirs` fails unless there are at least `MIN_EXAMPLES`.
+    for dir in example_dirs() {
+        let rel = format!("examples/{}", dir.file_name().unwrap().to_string_lossy());
+        let (text, code) = flow_check(&["--deny-warnings", &rel]);
+        assert_eq!(code, 0, "{rel}:\n{text}");
     }
-    assert!(n >= 8, "expected at least 8 examples, found {n}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 use super::engine_common::{CALLER, MAIN, flow};
 use super::menus::MENU;
+use crate::harness::rng::Rng;
 use crate::harness::*;
 use switchboard::engine::{self, Config, Entry, Event, Params};
 
@@ -182,6 +183,15 @@ fn documents_stay_under_64kb() {
     assert_eq!(structure(&out.twiml), ["Response", "Say", "Hangup"]);
 }
 
+/// A random word of up to 11 characters from `alphabet`.
+fn word(rng: &mut Rng, alphabet: &[char]) -> String {
+    let len = rng.below(12) as usize;
+    (0..len).map(|_| *rng.pick(alphabet)).collect()
+}
+
+/// How many random requests [`random_requests_never_break_the_engine`] sends.
+const RANDOM_REQUESTS: usize = 3000;
+
 /// Random parameters and random (even forged) URL state against every step of the demo
 /// flows: the engine always answers with a well-formed document.
 #[test]
@@ -189,22 +199,10 @@ fn random_requests_never_break_the_engine() {
     let loaded = switchboard::flow::load_dir(&root().join("flows")).unwrap();
     assert!(loaded.is_ok());
     let set = &loaded.set;
-    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let alphabet: Vec<char> = "0123456789#*abc+&<>\"'%=;.\u{0}\u{7}\u{FFFF}é "
         .chars()
         .collect();
-    let word = |n: &mut dyn FnMut() -> u64| -> String {
-        let len = (n() % 12) as usize;
-        (0..len)
-            .map(|_| alphabet[(n() % alphabet.len() as u64) as usize])
-            .collect()
-    };
     let names = [
         "Digits",
         "SpeechResult",
@@ -216,41 +214,43 @@ fn random_requests_never_break_the_engine() {
         "QueueResult",
     ];
     let statuses = ["completed", "busy", "no-answer", "failed", "canceled", ""];
-    for i in 0..3000 {
-        let flow = &set.flows[(next() % set.flows.len() as u64) as usize];
-        let step = &flow.steps[(next() % flow.steps.len() as u64) as usize];
+    // A large number (`u32::MAX`) one time in four, else one below `n`.
+    let count = |rng: &mut Rng, n: u64| {
+        if rng.below(4) == 0 {
+            u32::MAX as u64
+        } else {
+            rng.below(n)
+        }
+    };
+    let mut sent = 0;
+    // Every `(flow, step)` a continuation was forged for.
+    let mut continued = std::collections::HashSet::new();
+    for i in 0..RANDOM_REQUESTS {
+        let flow = rng.pick(&set.flows);
+        let step = rng.pick(&flow.steps);
         let mut pairs = vec![("To".to_string(), "+14155550100".to_string())];
-        for _ in 0..(next() % 5) {
-            let k = names[(next() % names.len() as u64) as usize];
+        for _ in 0..rng.below(5) {
+            let k = *rng.pick(&names);
             let v = if k == "DialCallStatus" {
-                statuses[(next() % statuses.len() as u64) as usize].to_string()
+                rng.pick(&statuses).to_string()
             } else {
-                word(&mut next)
+                word(&mut rng, &alphabet)
             };
             pairs.insert(0, (k.to_string(), v));
         }
-        let query = format!(
-            "k={}&n={}&l={}&v.{}={}",
-            ["m", "a", "d", "r", "q", "c", "x"][(next() % 7) as usize],
-            if next() % 4 == 0 {
-                u32::MAX as u64
-            } else {
-                next() % 20
-            },
-            if next() % 4 == 0 {
-                u32::MAX as u64
-            } else {
-                next() % 5
-            },
-            ["account", "x", "region"][(next() % 3) as usize],
-            word(&mut next)
-        );
+        let kind = rng.pick(&["m", "a", "d", "r", "q", "c", "x"]);
+        let attempt = count(&mut rng, 20);
+        let leg = count(&mut rng, 5);
+        let var = rng.pick(&["account", "x", "region"]);
+        let value = word(&mut rng, &alphabet);
+        let query = format!("k={kind}&n={attempt}&l={leg}&v.{var}={value}");
         let params = Params::from_pairs(pairs);
         let now =
-            jiff::Timestamp::from_second(1_700_000_000 + (next() % 50_000_000) as i64).unwrap();
+            jiff::Timestamp::from_second(1_700_000_000 + rng.below(50_000_000) as i64).unwrap();
         let entry = if i % 10 == 0 {
             Entry::Incoming
         } else {
+            continued.insert((&flow.name, &step.name));
             Entry::Continue {
                 flow: &flow.name,
                 step: &step.name,
@@ -260,5 +260,14 @@ fn random_requests_never_break_the_engine() {
         let out = engine::run(set, &Config::default(), entry, &params, now);
         let tags = structure(&out.twiml);
         assert_eq!(tags[0], "Response", "{}", out.twiml);
+        sent += 1;
     }
+    assert_eq!(sent, RANDOM_REQUESTS, "sent {sent} random requests");
+    let steps: usize = set.flows.iter().map(|f| f.steps.len()).sum();
+    assert_eq!(
+        continued.len(),
+        steps,
+        "continuations reached {} of {steps} steps",
+        continued.len()
+    );
 }

@@ -1,24 +1,18 @@
 //! `switchboard test`: the shipped tests of the demo flows and of every example pass, and
 //! failures, malformed files, filters and bad paths are reported as documented.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-use crate::harness::{FlowDir, root};
+use crate::harness::binary::Switchboard;
+use crate::harness::{FlowDir, example_dirs, root};
 
 /// Runs `switchboard test ARGS` in `dir`.
 fn test_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("test")
+    Switchboard::new("test")
         .args(args)
         .current_dir(dir)
-        .output()
-        .expect("run switchboard");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .run()
+        .parts()
 }
 
 /// The summary line, as `(passed, failed)`.
@@ -29,20 +23,6 @@ fn summary(out: &str) -> (usize, usize) {
         .and_then(|s| s.split_once(" passed, "))
         .unwrap_or_else(|| panic!("no summary line in:\n{out}"));
     (p.parse().expect("passed"), f.parse().expect("failed"))
-}
-
-/// The example directories (each a flow set).
-fn examples() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.is_dir())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
 }
 
 #[test]
@@ -61,7 +41,8 @@ fn the_demo_flows_tests_pass() {
 
 #[test]
 fn every_example_ships_with_tests_that_pass() {
-    for dir in examples() {
+    // `example_dirs` fails unless there are at least `MIN_EXAMPLES`.
+    for dir in example_dirs() {
         let tests = dir.join("tests");
         let has_tests = std::fs::read_dir(&tests)
             .map(|rd| {
@@ -80,10 +61,9 @@ const FLOW: &str = "numbers: [\"+14155550100\"]\ntimezone: America/New_York\nsta
 
 /// A flows directory with `tests/t.yaml`.
 fn fixture(test: &str) -> FlowDir {
-    let dir = FlowDir::new().file("line.yaml", FLOW);
-    std::fs::create_dir(dir.path().join("tests")).expect("mkdir");
-    std::fs::write(dir.path().join("tests/t.yaml"), test).expect("write test");
-    dir
+    FlowDir::new()
+        .file("line.yaml", FLOW)
+        .file("tests/t.yaml", test)
 }
 
 #[test]
@@ -198,13 +178,12 @@ fn unused_inputs_fail_the_case() {
 
 #[test]
 fn flows_with_errors_fail_their_tests() {
-    let dir = FlowDir::new().file("line.yaml", "start: nowhere\nsteps: {}\n");
-    std::fs::create_dir(dir.path().join("tests")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("tests/t.yaml"),
-        "tests:\n  - name: x\n    call: { to: \"+1\", at: \"2026-11-30T10:00\" }\n    expect: { ending: hangup }\n",
-    )
-    .expect("write");
+    let dir = FlowDir::new()
+        .file("line.yaml", "start: nowhere\nsteps: {}\n")
+        .file(
+            "tests/t.yaml",
+            "tests:\n  - name: x\n    call: { to: \"+1\", at: \"2026-11-30T10:00\" }\n    expect: { ending: hangup }\n",
+        );
     let (code, out, _) = test_in(dir.path(), &["tests"]);
     assert_eq!(code, 1);
     assert!(out.contains("error[missing-target]"), "{out}");

@@ -4,24 +4,16 @@
 //! by the schema too.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::harness::{data, root};
+use crate::harness::binary::Switchboard;
+use crate::harness::{data, golden, root, shipped_flow_dirs};
 
-/// Runs `switchboard schema ARGS`.
+/// Runs `switchboard schema ARGS`: the exit code and standard output.
 fn schema_cmd(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("schema")
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run switchboard");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+    let out = Switchboard::new("schema").args(args).run();
+    (out.code, out.stdout)
 }
 
 /// YAML read the way the loader reads it (only `true`/`false` are booleans, leading zeros
@@ -52,21 +44,6 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     switchboard::flow::list_dir(dir).unwrap_or_default()
 }
 
-/// Flow directories: `flows/` and each example.
-fn flow_dirs() -> Vec<PathBuf> {
-    let mut dirs = vec![root().join("flows")];
-    if let Ok(rd) = std::fs::read_dir(root().join("examples")) {
-        let mut ex: Vec<PathBuf> = rd
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.is_dir())
-            .collect();
-        ex.sort();
-        dirs.extend(ex);
-    }
-    dirs
-}
-
 #[test]
 fn committed_schemas_are_current() {
     for (kind, file) in [
@@ -75,18 +52,9 @@ fn committed_schemas_are_current() {
     ] {
         let (code, text) = schema_cmd(&[kind]);
         assert_eq!(code, 0);
-        let path = root().join("schemas").join(file);
-        if std::env::var_os("BLESS").is_some() {
-            std::fs::create_dir_all(root().join("schemas")).expect("mkdir");
-            std::fs::write(&path, &text).expect("bless");
-            continue;
+        if let Err(diff) = golden::check(&root().join("schemas").join(file), &text) {
+            panic!("schemas/{file} is stale: switchboard schema {kind} > schemas/{file}\n{diff}");
         }
-        let committed = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e} (run with BLESS=1)", path.display()));
-        assert_eq!(
-            text, committed,
-            "schemas/{file} is stale: switchboard schema {kind} > schemas/{file}"
-        );
     }
     let (_, default) = schema_cmd(&[]);
     assert_eq!(default, schema_cmd(&["flow"]).1);
@@ -96,26 +64,34 @@ fn committed_schemas_are_current() {
 fn every_shipped_flow_and_test_file_validates() {
     let flows = validator("flow");
     let tests = validator("test");
-    let mut checked = 0;
-    for dir in flow_dirs() {
+    let (mut flow_files, mut test_files) = (0, 0);
+    // `shipped_flow_dirs` fails unless `examples/` holds at least `MIN_EXAMPLES`.
+    for dir in shipped_flow_dirs() {
         for f in yaml_files(&dir) {
             let text = std::fs::read_to_string(&f).expect("read");
             let errs = errors(&flows, &text);
             assert!(errs.is_empty(), "{}:\n{}", f.display(), errs.join("\n"));
-            checked += 1;
+            flow_files += 1;
         }
         for f in yaml_files(&dir.join("tests")) {
             let text = std::fs::read_to_string(&f).expect("read");
             let errs = errors(&tests, &text);
             assert!(errs.is_empty(), "{}:\n{}", f.display(), errs.join("\n"));
-            checked += 1;
+            test_files += 1;
         }
     }
+    let mut graph_files = 0;
     for f in yaml_files(&data("graph/flows")) {
         let errs = errors(&flows, &std::fs::read_to_string(&f).expect("read"));
         assert!(errs.is_empty(), "{}:\n{}", f.display(), errs.join("\n"));
+        graph_files += 1;
     }
-    assert!(checked >= 3);
+    assert!(flow_files >= 13, "validated {flow_files} flow files");
+    assert!(test_files >= 9, "validated {test_files} test files");
+    assert!(
+        graph_files >= 2,
+        "validated {graph_files} graph fixture files"
+    );
 }
 
 #[test]
@@ -200,11 +176,7 @@ fn the_checkers_unknown_key_fixtures_fail_the_schema() {
 
 #[test]
 fn help_has_an_example() {
-    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["schema", "--help"])
-        .output()
-        .expect("run");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (_, text) = schema_cmd(&["--help"]);
     assert!(
         text.contains("Examples:\n  switchboard schema > schemas/flow.schema.json"),
         "{text}"

@@ -2,10 +2,8 @@
 //! standard input, dial and record outcomes), and the library loop on edge cases (loops,
 //! external redirects, other flows, queues, conferences, absolute URLs).
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
-
-use crate::harness::{FlowDir, at, load, root};
+use crate::harness::binary::Switchboard;
+use crate::harness::{FlowDir, at, load};
 use switchboard::engine::Config;
 use switchboard::tools::simulate::{self as sim, Call, DialStatus, Ending, Scripted};
 
@@ -15,27 +13,11 @@ const MONDAY_10: &str = "2026-11-30T10:00";
 
 /// Runs `switchboard simulate ARGS` in the repository root with `stdin` piped in.
 fn simulate(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("simulate")
+    Switchboard::new("simulate")
         .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run switchboard");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("wait");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .stdin(stdin)
+        .run()
+        .parts()
 }
 
 #[test]
