@@ -47,6 +47,14 @@ impl Logs {
     pub fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
+
+    /// The first log line whose `key` is `value`; fails, showing the logs, if there is none.
+    pub fn find(&self, key: &str, value: &str) -> Value {
+        self.lines()
+            .into_iter()
+            .find(|l| l[key] == value)
+            .unwrap_or_else(|| panic!("no log line with {key}={value:?} in:\n{}", self.text()))
+    }
 }
 
 impl Write for Logs {
@@ -208,15 +216,24 @@ impl TestServer {
     /// A form POST signed as Twilio would sign it for `target`.
     pub fn post(&self, target: &str, body: &str) -> Reply {
         let sig = self.sign(&format!("{}{target}", self.base), body);
-        self.request(
-            "POST",
-            target,
-            &[
-                ("Content-Type", "application/x-www-form-urlencoded"),
-                ("X-Twilio-Signature", &sig),
-            ],
-            body.as_bytes(),
-        )
+        self.post_signed(target, body, &sig, &[])
+    }
+
+    /// A form POST carrying `sig` as its `X-Twilio-Signature` (whatever it was computed
+    /// over), and `extra` headers after it.
+    pub fn post_signed(
+        &self,
+        target: &str,
+        body: &str,
+        sig: &str,
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        let mut headers = vec![
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("X-Twilio-Signature", sig),
+        ];
+        headers.extend_from_slice(extra);
+        self.request("POST", target, &headers, body.as_bytes())
     }
 
     /// A GET signed over its URL alone.

@@ -28,12 +28,7 @@ fn incoming_call_is_answered_by_the_flow_for_its_number() {
 
     assert_eq!(s.counter("calls"), 2);
     assert_eq!(s.counter("unrouted"), 1);
-    let line = s
-        .logs
-        .lines()
-        .into_iter()
-        .find(|l| l["flow"] == "support")
-        .expect("a log line for the support call");
+    let line = s.logs.find("flow", "support");
     assert_eq!(line["call_sid"], "CA00000000000000000000000000000001");
     assert_eq!(line["endpoint"], "voice");
     assert_eq!(line["status"], 200);
@@ -126,30 +121,14 @@ fn a_path_prefix_in_the_public_url_is_signed_and_written_into_action_urls() {
         .start();
     let body = incoming("+12025550143", "+14155550100");
     let sig = s.sign("https://example.com/ivr/voice", &body);
-    let r = s.request(
-        "POST",
-        "/voice",
-        &[
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("X-Twilio-Signature", &sig),
-        ],
-        body.as_bytes(),
-    );
+    let r = s.post_signed("/voice", &body, &sig, &[]);
     assert_eq!(
         attr(r.twiml(), "Gather", "action").as_deref(),
         Some("https://example.com/ivr/voice/sales/menu?k=m&n=1")
     );
     // Signed without the prefix: not the URL Twilio used.
     let sig = s.sign("https://example.com/voice", &body);
-    let r = s.request(
-        "POST",
-        "/voice",
-        &[
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("X-Twilio-Signature", &sig),
-        ],
-        body.as_bytes(),
-    );
+    let r = s.post_signed("/voice", &body, &sig, &[]);
     assert_eq!(r.status, 403);
 }
 

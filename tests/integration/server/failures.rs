@@ -22,12 +22,7 @@ fn a_run_time_failure_still_answers_200_with_the_apology() {
     assert_eq!(texts(xml, "Say"), ["Sorry, something broke."]);
     assert!(xml.contains("<Hangup"), "{xml}");
     assert_eq!(s.counter("run_failures"), 1);
-    let line = s
-        .logs
-        .lines()
-        .into_iter()
-        .find(|l| l["endpoint"] == "voice")
-        .unwrap();
+    let line = s.logs.find("endpoint", "voice");
     assert_eq!(line["failed"], true);
     assert!(
         line["steps"]
@@ -64,12 +59,7 @@ fn a_panic_in_the_handler_still_answers_the_safe_document() {
     let r = s.post("/voice/acme/menu", &harness::webhook("gather-digits"));
     r.twiml();
     assert_eq!(s.counter("panics"), 2);
-    let line = s
-        .logs
-        .lines()
-        .into_iter()
-        .find(|l| l["level"] == "ERROR")
-        .expect("an error line for the panic");
+    let line = s.logs.find("level", "ERROR");
     assert!(
         line["panic"].as_str().unwrap().contains("injected panic"),
         "{line}"
@@ -122,12 +112,7 @@ fn fallback_answers_the_configured_safe_document() {
     assert_eq!(texts(xml, "Say"), ["We are having trouble."]);
     assert_eq!(texts(xml, "Dial"), ["+14155550199"]);
     assert_eq!(s.counter("fallbacks"), 1);
-    let line = s
-        .logs
-        .lines()
-        .into_iter()
-        .find(|l| l["endpoint"] == "fallback")
-        .unwrap();
+    let line = s.logs.find("endpoint", "fallback");
     assert_eq!(line["error_code"], "11205");
     // The failing URL is logged without its query (it may carry call state).
     assert_eq!(line["error_url"], "https://ivr.example.com/voice");

@@ -33,16 +33,7 @@ fn fixture_signatures_from_twilio_python_verify_verbatim() {
         ),
     ] {
         let body = harness::webhook(file);
-        let r = s.request(
-            "POST",
-            target,
-            &[
-                ("Content-Type", "application/x-www-form-urlencoded"),
-                ("X-Twilio-Signature", sig),
-            ],
-            body.as_bytes(),
-        );
-        r.twiml();
+        s.post_signed(target, &body, sig, &[]).twiml();
     }
     assert_eq!(s.counter("signature_rejections"), 0);
 }
@@ -61,14 +52,7 @@ fn bad_signatures_get_403_and_are_logged_without_secrets() {
     );
     assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
 
-    let with_sig = |sig: &str, target: &str, body: &str| {
-        s.request(
-            "POST",
-            target,
-            &[form[0], ("X-Twilio-Signature", sig)],
-            body.as_bytes(),
-        )
-    };
+    let with_sig = |sig: &str, target: &str, body: &str| s.post_signed(target, body, sig, &[]);
     // Wrong token.
     let other = signature::sign(
         &Secret::new("not-the-token"),
@@ -143,15 +127,9 @@ fn secondary_token_and_shared_keys_are_accepted() {
     let body = harness::webhook("status-completed");
     let params = form::parse(body.as_bytes()).unwrap();
     let url = "https://ivr.example.com/status";
-    let form = ("Content-Type", "application/x-www-form-urlencoded");
 
     let sig = signature::sign(&Secret::new("the-new-token"), url, &params);
-    let r = s.request(
-        "POST",
-        "/status",
-        &[form, ("X-Twilio-Signature", &sig)],
-        body.as_bytes(),
-    );
+    let r = s.post_signed("/status", &body, &sig, &[]);
     assert_eq!(r.status, 204);
 
     let settings = (
@@ -159,21 +137,11 @@ fn secondary_token_and_shared_keys_are_accepted() {
         "key=KS0123,algorithm=HMAC_SHA256",
     );
     let sig = signature::sign_sha256(&Secret::new("shared-secret"), url, &params);
-    let r = s.request(
-        "POST",
-        "/status",
-        &[form, ("X-Twilio-Signature", &sig), settings],
-        body.as_bytes(),
-    );
+    let r = s.post_signed("/status", &body, &sig, &[settings]);
     assert_eq!(r.status, 204);
     // A SHA-1 signature where the settings header says SHA-256.
     let sig = signature::sign(&Secret::new(TOKEN), url, &params);
-    let r = s.request(
-        "POST",
-        "/status",
-        &[form, ("X-Twilio-Signature", &sig), settings],
-        body.as_bytes(),
-    );
+    let r = s.post_signed("/status", &body, &sig, &[settings]);
     assert_eq!(r.status, 403);
 }
 
