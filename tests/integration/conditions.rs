@@ -1,6 +1,5 @@
 //! Route rules: every condition operator, all/any/not, captures, speech.
 
-use super::engine_common::{CALLER, MAIN, flow};
 use crate::harness::*;
 
 #[test]

@@ -1,6 +1,5 @@
 //! Dial: simultaneous and sequential, caller id, callbacks, outcome branches.
 
-use super::engine_common::{CALLER, MAIN, flow};
 use crate::harness::*;
 
 #[test]

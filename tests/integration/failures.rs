@@ -1,6 +1,5 @@
 //! Run-time failures: the safe document, on_error, the step cap, flows changing mid-call.
 
-use super::engine_common::{CALLER, MAIN, flow};
 use super::menus::MENU;
 use crate::harness::rng::Rng;
 use crate::harness::*;

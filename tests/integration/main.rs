@@ -1,11 +1,12 @@
 //! The one integration-test binary (like casey/just's): each module covers one area, and
-//! `harness` holds the small builders they share.
+//! `harness` holds what they share: `harness::server` (the server builder and an HTTP
+//! client), `harness::caller` (the simulated caller), `harness::binary` (runs the
+//! `switchboard` binary), `harness::golden` (golden files, `BLESS=1`) and `harness::rng`.
 
 mod call;
 mod checker;
 mod conditions;
 mod dial;
-mod engine_common;
 mod failures;
 mod flowtests;
 mod graph;

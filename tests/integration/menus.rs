@@ -1,6 +1,5 @@
 //! Menus and asks: options, speech, retries, invalid vs no input, exhausted.
 
-use super::engine_common::{CALLER, MAIN, flow};
 use crate::harness::*;
 
 pub(crate) const MENU: &str = "  entry:\n    menu:\n      prompt: \"Sales 1, support 2.\"\n      options: { \"1\": sales, \"2\": support }\n      speech: { sales: sales }\n      attempts: 3\n      invalid: \"Not an option.\"\n      no_input: \"Nothing heard.\"\n      exhausted: operator\n  sales:\n    say: Sales\n  support:\n    say: Support\n  operator:\n    say: Operator\n";

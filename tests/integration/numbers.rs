@@ -1,6 +1,5 @@
 //! Number lookup: exact beats longest prefix beats default; else reject.
 
-use super::engine_common::CALLER;
 use crate::harness::*;
 
 #[test]

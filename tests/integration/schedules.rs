@@ -1,6 +1,5 @@
 //! Schedules in routes: local time, DST, midnight-spanning windows, holidays, shared.
 
-use super::engine_common::{CALLER, MAIN};
 use crate::harness::*;
 
 #[test]

@@ -1,6 +1,5 @@
 //! Each step kind and the TwiML it produces.
 
-use super::engine_common::{CALLER, MAIN, flow};
 use crate::harness::*;
 
 #[test]

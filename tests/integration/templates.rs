@@ -1,6 +1,5 @@
 //! Templates: hostile values cannot change the document.
 
-use super::engine_common::{CALLER, MAIN, flow};
 use crate::harness::*;
 
 #[test]

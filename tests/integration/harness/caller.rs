@@ -1,12 +1,25 @@
 //! The simulated caller: drives the engine in process the way Twilio would, one webhook at
-//! a time, following the action URL each response names; and readers for what a response
-//! says and dials.
+//! a time, following the action URL each response names; the flow text it calls; and
+//! readers for what a response says and dials.
 
 use switchboard::engine::{self, Config, Entry, Outcome, Params};
 use switchboard::flow::FlowSet;
 use switchboard::twiml::{DialNoun, GatherChild, Verb};
 
 use super::at;
+
+/// The number the flows built by [`flow`] answer.
+pub const MAIN: &str = "+14155550100";
+/// The caller's number.
+pub const CALLER: &str = "+12025550143";
+
+/// A flow answering [`MAIN`] in New York, starting at `entry`, with the variable `line`
+/// and these `steps` (YAML indented two spaces).
+pub fn flow(steps: &str) -> String {
+    format!(
+        "numbers: [\"{MAIN}\"]\ntimezone: America/New_York\nstart: entry\nvars:\n  line: \"+14155550111\"\nsteps:\n{steps}"
+    )
+}
 
 /// A call in progress: the parameters Twilio sends and the URL of the next webhook.
 pub struct Call<'a> {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use switchboard::flow::{self, FlowSet};
 
-pub use caller::{Call, action_of, dialed, said};
+pub use caller::{CALLER, Call, MAIN, action_of, dialed, flow, said};
 
 /// Upper bound on any single wait (a read, a poll loop); a hang fails instead of blocking.
 pub const BOUND: Duration = Duration::from_secs(10);
