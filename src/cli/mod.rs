@@ -465,6 +465,7 @@ pub fn serve(
         header_read_timeout: args.header_timeout,
         request_timeout: args.request_timeout,
         shutdown_grace: args.shutdown_grace,
+        ..Limits::default()
     };
     if let Some(a) = &args.apology {
         config.apology = a.clone();

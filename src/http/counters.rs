@@ -52,6 +52,8 @@ pub struct Counters {
     pub in_flight: AtomicU64,
     /// Open client connections (a gauge).
     pub connections: AtomicU64,
+    /// Times the open-connection cap was reached.
+    pub connection_limit: AtomicU64,
 }
 
 /// Adds one.
@@ -93,6 +95,7 @@ impl Counters {
             "recording_status": by(&RECORDING_STATUSES, &self.recording_status),
             "in_flight": get(&self.in_flight),
             "connections": get(&self.connections),
+            "connection_limit_reached": get(&self.connection_limit),
         })
     }
 }

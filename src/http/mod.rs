@@ -28,6 +28,7 @@
 
 pub mod counters;
 mod handler;
+mod io;
 pub mod logline;
 pub mod reload;
 mod server;
@@ -75,6 +76,18 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// How long shutdown waits for in-flight requests before closing their connections.
     pub shutdown_grace: Duration,
+    /// How long a write may wait for a client that does not read its answers (pipelined
+    /// requests never read) before the connection is closed.
+    pub write_timeout: Duration,
+    /// Answers on one keep-alive connection; the last carries `Connection: close`. Bounds
+    /// how many answers a client that pipelines without reading can queue up.
+    pub max_requests_per_connection: u64,
+    /// Open connections at most; further ones wait in the kernel's accept queue. Keep it
+    /// below the descriptor limit (`ulimit -n`) with room for flow files and logs.
+    pub max_connections: usize,
+    /// On shutdown, how long an idle keep-alive connection stays open so that a request
+    /// already on its way is answered (with `Connection: close`) instead of cut off.
+    pub shutdown_linger: Duration,
 }
 
 impl Default for Limits {
@@ -85,6 +98,10 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(10),
+            max_requests_per_connection: 1000,
+            max_connections: 768,
+            shutdown_linger: Duration::from_millis(500),
         }
     }
 }
