@@ -21,8 +21,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use super::counters::{GaugeGuard, bump};
-use super::io::Deadlined;
 use super::handler::App;
+use super::io::Deadlined;
 use super::{FlowStore, HEADER_BYTES_RANGE, ServerConfig};
 
 /// Read-buffer room beyond the largest request head: a body chunk (bodies stream through it).

@@ -2,6 +2,7 @@
 //! per capability.
 
 mod calls;
+mod connections;
 mod failures;
 mod lifecycle;
 mod limits;
