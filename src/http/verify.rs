@@ -71,7 +71,7 @@ pub fn verify_webhook(
     verify_webhook_decoded(keys, base, target, method, headers, body, None)
 }
 
-/// [`verify_webhook`] with the body already decoded by [`super::form::parse_params`] (the
+/// [`verify_webhook`] with the body already decoded by [`crate::form::parse_params`] (the
 /// handler decodes it once, for the parameters and the signature): see
 /// [`signature::verify_decoded`]. `None` decodes it here.
 ///

@@ -89,7 +89,7 @@
 //!
 //! # Layout
 //!
-//! [`spec`] is the YAML as written, `compile` checks it and parses its small languages
+//! `spec` is the YAML as written, `compile` checks it and parses its small languages
 //! (days, windows, periods, zones) into a [`Schedule`], `eval` decides "open at this
 //! instant?", and `explain` words that decision for call traces.
 

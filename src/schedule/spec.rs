@@ -7,8 +7,9 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_saphyr::{Location, Spanned};
 
 /// A schedule as written in YAML, before it is checked. The flow loader deserializes it
-/// as part of a bigger document; [`Schedule::compile`] turns it into something that can
-/// answer "open now?". Every string keeps its source span so errors can point at it.
+/// as part of a bigger document; [`Schedule::compile`](super::Schedule::compile) turns it
+/// into something that can answer "open now?". Every string keeps its source span so errors
+/// can point at it.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleSpec {

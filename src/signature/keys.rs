@@ -8,8 +8,8 @@ use crate::form::clip;
 /// A secret (auth token or shared-key secret).
 ///
 /// `Debug` and `Display` print `[redacted]`, so a secret can sit inside logged or debug-printed
-/// structures without leaking. There is deliberately no accessor outside the signature module and no
-/// `PartialEq` (which would not be constant-time).
+/// structures without leaking. There is deliberately no accessor outside the signature module
+/// and no `PartialEq` (which would not be constant-time).
 #[derive(Clone)]
 pub struct Secret(
     /// The secret text; the HMAC key is its UTF-8 bytes (§1.1 "Key bytes").

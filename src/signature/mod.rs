@@ -61,9 +61,11 @@
 //!
 //! # Layout
 //!
-//! [`keys`](Keys) holds the secrets and reads the settings header, `sign` computes
-//! signatures, `verify` runs the checks above, and `url` owns the URLs involved: the
-//! [`PublicUrl`] a server is reached at and the port candidates of §1.3.
+//! `keys` holds the secrets and reads the settings header, `sign` computes signatures,
+//! `verify` runs the checks above (decoding form bodies with [`crate::form`], the crate's one
+//! decoder), and `url` owns the URLs involved: the [`PublicUrl`] a server is reached at and
+//! the port candidates of §1.3. The header names live here too, so the server and the
+//! `switchboard call` client name them from one place.
 
 mod keys;
 mod sign;

@@ -1,4 +1,5 @@
-//! Verification against the SDK-checked vectors, the worked example, URL candidates, key rotation and hostile input.
+//! Verification against the SDK-checked vectors, the worked example, URL candidates, key
+//! rotation and hostile input.
 
 use super::url::url_candidates;
 use super::verify::{form_pairs, form_suffix, hex_lower, query_values};

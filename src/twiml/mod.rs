@@ -7,9 +7,9 @@
 //!
 //! The module is split by job:
 //!
-//! - [`model`]: the typed verbs and nouns ([`Response`], [`Verb`], [`Say`], …);
-//! - [`write`]: the serializer and its escaping rules (output format and security notes);
-//! - [`read`]: the inverse of the writer, for `switchboard call`.
+//! - `model`: the typed verbs and nouns ([`Response`], [`Verb`], [`Say`], …);
+//! - `write`: the serializer and its escaping rules (output format and security notes);
+//! - `read`: the inverse of the writer, for `switchboard call`.
 //!
 //! # Scope
 //!
