@@ -1,11 +1,16 @@
-//! Strict `application/x-www-form-urlencoded` decoding for webhook bodies and GET queries.
+//! Strict `application/x-www-form-urlencoded` decoding for webhook bodies and GET queries:
+//! the crate's only form decoder.
 //!
-//! [`crate::engine::Params::from_form`] is lenient (bad escapes pass through, invalid UTF-8 is
-//! replaced), which suits tools. The server needs the opposite: a body that does not decode
-//! cleanly is answered `400` instead of being "repaired", because a repaired body is not the
-//! one Twilio signed. The rules match the signature checker's (reference §1.2): `+` is a space,
-//! `%XX` a byte, empty `&&` segments are skipped, a segment without `=` is a key with an empty
-//! value, and the input and every decoded component must be UTF-8.
+//! A body that does not decode cleanly is refused (the server answers `400`, the signature
+//! check [`MalformedBody`](crate::signature::Rejection::MalformedBody)) instead of being
+//! "repaired", because a repaired body is not the one Twilio signed. The rules are the
+//! signature reference's (§1.2): `+` is a space, `%XX` a byte, empty `&&` segments are
+//! skipped, a segment without `=` is a key with an empty value, and the input and every
+//! decoded component must be UTF-8.
+//!
+//! Beside the decoder sit the two other rules for request text that the server and the
+//! signature check share: which content type is a form ([`is_form`]) and how much of a
+//! request-supplied string may be kept for a log line ([`clip`]).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -169,6 +174,31 @@ fn hex(c: u8) -> Option<u8> {
         b'A'..=b'F' => Some(c - b'A' + 10),
         _ => None,
     }
+}
+
+/// Whether a `Content-Type` value's media type is `application/x-www-form-urlencoded`,
+/// ignoring parameters such as `charset` and ASCII case. `None` (no header, or one that is
+/// not visible ASCII) is not a form.
+pub fn is_form(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|ct| {
+        let media = ct.split(';').next().unwrap_or("");
+        media
+            .trim_ascii()
+            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    })
+}
+
+/// Copies at most `max` bytes of a request-supplied string, cut on a character boundary, so
+/// a hostile value cannot flood a log line.
+pub fn clip(s: &str, max: usize) -> String {
+    let mut end = s.len().min(max);
+    // A short loop rather than `str::floor_char_boundary`, which needs a newer toolchain than
+    // the crate's `rust-version`.
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    // `end` is a character boundary now, so the slice cannot panic.
+    s[..end].to_owned()
 }
 
 #[cfg(test)]

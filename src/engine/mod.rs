@@ -105,15 +105,6 @@ impl Params {
         params
     }
 
-    /// Decodes an `application/x-www-form-urlencoded` body (or a query string).
-    pub fn from_form(body: &[u8]) -> Params {
-        let mut params = Params::with_capacity(0, body.len());
-        for (k, v) in form_urlencoded::parse(body) {
-            params.push(&k, &v);
-        }
-        params
-    }
-
     /// Adds one pair after the existing ones.
     pub fn push(&mut self, name: &str, value: &str) {
         self.text.push_str(name);

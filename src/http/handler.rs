@@ -249,7 +249,15 @@ impl App {
             return not_allowed("GET, POST");
         }
         let is_post = method == Method::POST;
-        if is_post && !body.is_end_stream() && !is_form(parts.headers.get(CONTENT_TYPE)) {
+        if is_post
+            && !body.is_end_stream()
+            && !form::is_form(
+                parts
+                    .headers
+                    .get(CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok()),
+            )
+        {
             return text(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported content type: webhooks are application/x-www-form-urlencoded",
@@ -618,25 +626,9 @@ fn trace_summary(trace: &[Event]) -> String {
     out
 }
 
-/// Whether the media type is `application/x-www-form-urlencoded` (parameters such as
-/// `charset` ignored).
-fn is_form(content_type: Option<&HeaderValue>) -> bool {
-    content_type
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| {
-            m.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
-}
-
-/// Copies at most [`LOG_CLIP`] bytes, cut on a character boundary.
+/// [`form::clip`] at the log line's limit: one name for every call site below.
 fn clip(s: &str) -> String {
-    let mut end = s.len().min(LOG_CLIP);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_owned()
+    form::clip(s, LOG_CLIP)
 }
 
 fn strip_query(url: &str) -> &str {
@@ -772,12 +764,12 @@ mod tests {
 
     #[test]
     fn form_content_types() {
-        let v = |s: &'static str| is_form(Some(&HeaderValue::from_static(s)));
+        let v = |s: &'static str| form::is_form(HeaderValue::from_static(s).to_str().ok());
         assert!(v("application/x-www-form-urlencoded"));
         assert!(v("Application/X-WWW-Form-Urlencoded; charset=UTF-8"));
         assert!(!v("application/json"));
         assert!(!v("multipart/form-data; boundary=x"));
-        assert!(!is_form(None));
+        assert!(!form::is_form(None));
     }
 
     #[test]

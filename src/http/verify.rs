@@ -9,7 +9,6 @@
 //! for them (§1.7: a request signed for one host could be replayed with a forged header).
 
 use std::borrow::Cow;
-use std::fmt;
 
 use hyper::header::{CONTENT_TYPE, HOST, HeaderMap, HeaderName};
 use hyper::{Method, Uri};
@@ -17,86 +16,12 @@ use hyper::{Method, Uri};
 use crate::engine::Params;
 use crate::signature::{self, Keys, Rejection};
 
-/// `X-Twilio-Signature`.
-pub const SIGNATURE_HEADER: &str = "x-twilio-signature";
-/// `X-Twilio-Webhooks-Signature-Settings` (shared keys, HMAC-SHA256).
-pub const SETTINGS_HEADER: &str = "x-twilio-webhooks-signature-settings";
+// The signature concept owns these; re-exported so `crate::http::{PublicUrl, …}` and
+// `crate::http::verify::SIGNATURE_HEADER` keep naming them for the server.
+pub use crate::signature::{PublicUrl, PublicUrlError, SETTINGS_HEADER, SIGNATURE_HEADER};
 
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
-
-/// The public base URL Twilio uses, validated: `http(s)://host[:port][/prefix]`, no trailing
-/// `/`, no credentials, query or fragment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublicUrl(
-    /// The normalised URL text (trailing `/` removed).
-    String,
-);
-
-/// Why a `--public-url` value was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PublicUrlError {
-    /// Not `http://` or `https://`.
-    #[error("the public URL must start with https:// (or http:// for local tests)")]
-    Scheme,
-    /// No host after the scheme.
-    #[error("the public URL has no host")]
-    NoHost,
-    /// `user:pass@` in the authority.
-    #[error("the public URL must not contain credentials (user:pass@)")]
-    Credentials,
-    /// A `?query` or `#fragment`.
-    #[error(
-        "the public URL must not have a query or fragment; give only scheme, host, port and path prefix"
-    )]
-    QueryOrFragment,
-    /// Whitespace or control characters.
-    #[error("the public URL contains whitespace or control characters")]
-    BadCharacter,
-}
-
-impl PublicUrl {
-    /// Validates and normalises a public base URL.
-    ///
-    /// # Errors
-    ///
-    /// [`PublicUrlError`] says what is wrong.
-    pub fn parse(text: &str) -> Result<PublicUrl, PublicUrlError> {
-        let text = text.trim();
-        if text
-            .bytes()
-            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
-        {
-            return Err(PublicUrlError::BadCharacter);
-        }
-        let rest = text
-            .strip_prefix("https://")
-            .or_else(|| text.strip_prefix("http://"))
-            .ok_or(PublicUrlError::Scheme)?;
-        if rest.contains(['?', '#']) {
-            return Err(PublicUrlError::QueryOrFragment);
-        }
-        let authority = rest.split('/').next().unwrap_or("");
-        if authority.is_empty() {
-            return Err(PublicUrlError::NoHost);
-        }
-        if authority.contains('@') {
-            return Err(PublicUrlError::Credentials);
-        }
-        Ok(PublicUrl(text.trim_end_matches('/').to_owned()))
-    }
-
-    /// The URL, without a trailing `/`.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for PublicUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// The base (everything before the request-target) of the URL Twilio signed for this request.
 pub fn signed_base<'a>(
@@ -146,7 +71,7 @@ pub fn verify_webhook(
     verify_webhook_decoded(keys, base, target, method, headers, body, None)
 }
 
-/// [`verify_webhook`] with the body already decoded by [`super::form::parse_params`] (the
+/// [`verify_webhook`] with the body already decoded by [`crate::form::parse_params`] (the
 /// handler decodes it once, for the parameters and the signature): see
 /// [`signature::verify_decoded`]. `None` decodes it here.
 ///
@@ -199,29 +124,6 @@ fn first_item<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> 
 mod tests {
     use super::*;
     use hyper::header::HeaderValue;
-
-    #[test]
-    fn public_url_validation() {
-        let ok = |s: &str| PublicUrl::parse(s).map(|p| p.as_str().to_owned());
-        assert_eq!(
-            ok("https://ivr.example.com/").unwrap(),
-            "https://ivr.example.com"
-        );
-        assert_eq!(
-            ok("https://example.com/ivr").unwrap(),
-            "https://example.com/ivr"
-        );
-        assert_eq!(
-            ok("http://127.0.0.1:8080").unwrap(),
-            "http://127.0.0.1:8080"
-        );
-        assert_eq!(ok("ftp://x"), Err(PublicUrlError::Scheme));
-        assert_eq!(ok("ivr.example.com"), Err(PublicUrlError::Scheme));
-        assert_eq!(ok("https:///voice"), Err(PublicUrlError::NoHost));
-        assert_eq!(ok("https://u:p@h"), Err(PublicUrlError::Credentials));
-        assert_eq!(ok("https://h/?a=1"), Err(PublicUrlError::QueryOrFragment));
-        assert_eq!(ok("https://h/a b"), Err(PublicUrlError::BadCharacter));
-    }
 
     fn headers(list: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

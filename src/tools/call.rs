@@ -45,8 +45,7 @@ use crate::cli::{AUTH_TOKEN_ENV, exit};
 use crate::engine::Outcome;
 use crate::engine::trace_header;
 use crate::flow::FlowSet;
-use crate::http::verify::{PublicUrl, SIGNATURE_HEADER};
-use crate::signature::{self, Secret};
+use crate::signature::{self, PublicUrl, SIGNATURE_HEADER, Secret};
 use crate::tools::simulate::{self as sim, Render, Scripted, Sent, Transport, Waiting};
 use crate::twiml::{Gather, MAX_DOCUMENT_BYTES, read_twiml};
 

@@ -4,6 +4,7 @@ use super::menus::MENU;
 use crate::harness::rng::Rng;
 use crate::harness::*;
 use switchboard::engine::{self, Config, Entry, Event, Params};
+use switchboard::form;
 
 #[test]
 fn long_chains_hit_the_step_cap_and_fail_safe() {
@@ -135,11 +136,11 @@ fn fixtures_drive_a_whole_call() {
             .as_str(),
         ),
     )]);
-    let incoming = Params::from_form(webhook("incoming-call").as_bytes());
+    let incoming = form::parse_params(webhook("incoming-call").as_bytes()).unwrap();
     let now = at("2026-11-30T10:00", "America/New_York");
     let out = engine::run(&set, &Config::default(), Entry::Incoming, &incoming, now);
     let (f, s, q) = action_of(&out).unwrap();
-    let gather = Params::from_form(webhook("gather-speech").as_bytes());
+    let gather = form::parse_params(webhook("gather-speech").as_bytes()).unwrap();
     let out = engine::run(
         &set,
         &Config::default(),
@@ -153,7 +154,7 @@ fn fixtures_drive_a_whole_call() {
     );
     assert_eq!(dialed(&out), ["+14155550111"]);
     let (f, s, q) = action_of(&out).unwrap();
-    let dial = Params::from_form(webhook("dial-no-answer").as_bytes());
+    let dial = form::parse_params(webhook("dial-no-answer").as_bytes()).unwrap();
     let out = engine::run(
         &set,
         &Config::default(),
