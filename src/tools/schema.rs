@@ -20,12 +20,9 @@
 //! the loader reads as text (`description`, numbers, …) accept YAML numbers and booleans too,
 //! as the loader does.
 
-use std::io::Write;
-
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde_json::{Map, Value, json};
 
-use crate::cli::exit;
 use crate::flow::compile::OPERATORS;
 use crate::flow::raw::*;
 use crate::schedule::ScheduleSpec;
@@ -92,7 +89,7 @@ pub fn fields_of<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
 }
 
 /// Which schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Flow files (`flows/*.yaml`), shared files (`_*.yaml`) included.
     Flow,
@@ -780,31 +777,6 @@ pub fn render(kind: Kind) -> String {
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s
-}
-
-/// `switchboard schema`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Which files the schema describes.
-    #[arg(value_enum, default_value_t = Kind::Flow)]
-    pub kind: Kind,
-}
-
-/// `--help` examples for `schema`.
-pub const HELP: &str = "\
-Examples:
-  switchboard schema > schemas/flow.schema.json
-  switchboard schema test > schemas/flow-test.schema.json
-
-Then, in a flow file (YAML language server, e.g. VS Code's YAML extension or Neovim's
-yamlls):
-  # yaml-language-server: $schema=../schemas/flow.schema.json
-See docs/editor.md.";
-
-/// Runs `switchboard schema`.
-pub fn command(args: &Args, out: &mut dyn Write) -> i32 {
-    let _ = out.write_all(render(args.kind).as_bytes());
-    exit::OK
 }
 
 #[cfg(test)]
