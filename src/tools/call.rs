@@ -17,7 +17,7 @@
 //! - **Plain HTTP only.** There is no TLS stack here: behind a TLS proxy, point `call` at
 //!   the server's own address and set `--public-url` to the public base.
 //! - **The trace.** TwiML does not say which rules matched or which steps ran, so each
-//!   request asks for the interpreter's trace ([`super::trace_header`]), which the server
+//!   request asks for the interpreter's trace ([`crate::engine::trace_header`]), which the server
 //!   returns to signed requests only. Without it the transcript still shows what the caller
 //!   hears and every URL, but no steps.
 //! - **Reading TwiML.** [`read_twiml`] parses with `roxmltree` (no DTDs, so no entity

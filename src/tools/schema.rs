@@ -185,14 +185,76 @@ fn common(defs: &mut Map<String, Value>) {
     );
 }
 
+/// A value read as text.
+fn text() -> Value {
+    r("text")
+}
+
+/// An integer in `min..=max`.
+fn count(min: u64, max: u64, desc: &str) -> Value {
+    json!({ "type": "integer", "minimum": min, "maximum": max, "description": desc })
+}
+
+/// A positive number of seconds.
+fn seconds(desc: &str) -> Value {
+    count(1, 4294967295, desc)
+}
+
+/// A step target.
+fn target(desc: &str) -> Value {
+    d(r("target"), desc)
+}
+
+/// One DTMF key, or none.
+fn dtmf_key(desc: &str) -> Value {
+    json!({ "type": ["string", "integer"], "pattern": "^[0-9*#]?$", "description": desc })
+}
+
+/// A YAML boolean.
+fn boolean(desc: &str) -> Value {
+    json!({ "type": "boolean", "description": desc })
+}
+
+/// The schemas of the actions that are objects, for [`step_def`].
+struct Actions {
+    /// `menu`.
+    menu: Value,
+    /// `ask`.
+    ask: Value,
+    /// `dial`.
+    dial: Value,
+    /// `record`.
+    record: Value,
+    /// `enqueue`.
+    enqueue: Value,
+    /// `conference`.
+    conference: Value,
+    /// `redirect`.
+    redirect: Value,
+}
+
+/// Every definition of the flow-file schema.
 fn flow_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
     common(defs);
-    let text = || r("text");
-    let count = |min: u64, max: u64, desc: &str| json!({ "type": "integer", "minimum": min, "maximum": max, "description": desc });
-    let seconds = |desc: &str| count(1, 4294967295, desc);
-    let target = |desc: &str| d(r("target"), desc);
-    let dtmf_key = |desc: &str| json!({ "type": ["string", "integer"], "pattern": "^[0-9*#]?$", "description": desc });
-    let boolean = |desc: &str| json!({ "type": "boolean", "description": desc });
+    value_defs(g, defs);
+    condition_defs(g, defs);
+    let (menu, ask) = input_actions(g);
+    let (dial, record, enqueue, conference, redirect) = call_actions(g);
+    let actions = Actions {
+        menu,
+        ask,
+        dial,
+        record,
+        enqueue,
+        conference,
+        redirect,
+    };
+    step_def(g, defs, actions);
+    schedule_def(g, defs);
+}
+
+/// Targets, prompts and plain values.
+fn value_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
     defs.insert(
         "target".into(),
         json!({
@@ -258,6 +320,10 @@ fn flow_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
         "scalarList".into(),
         json!({ "type": "array", "items": r("text") }),
     );
+}
+
+/// Conditions and route rules.
+fn condition_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
     let mut ops = Map::new();
     for op in OPERATORS.iter().copied().chain(["equals", "not_equals"]) {
         let v = match op {
@@ -347,6 +413,10 @@ fn flow_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
         &["goto"],
     );
     defs.insert("rule".into(), rule);
+}
+
+/// The actions that gather input: `menu` and `ask`.
+fn input_actions(g: &mut Gen) -> (Value, Value) {
     let gather = |extra: Vec<(&'static str, Value)>| {
         let mut v = vec![
             (
@@ -424,6 +494,12 @@ fn flow_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
         ]),
         &["prompt", "save_as"],
     );
+    (menu, ask)
+}
+
+/// The actions that take the call somewhere: `dial`, `record`, `enqueue`, `conference`,
+/// `redirect`.
+fn call_actions(g: &mut Gen) -> (Value, Value, Value, Value, Value) {
     let mut record_modes = vec![json!(true), json!(false), json!("true"), json!("false")];
     for m in [
         "record-from-answer",
@@ -530,6 +606,20 @@ fn flow_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
     );
     redirect["oneOf"] = json!([{ "required": ["flow"] }, { "required": ["url"] }]);
     redirect["dependencies"] = json!({ "step": ["flow"] });
+    (dial, record, enqueue, conference, redirect)
+}
+
+/// A step: one action and `next`.
+fn step_def(g: &mut Gen, defs: &mut Map<String, Value>, actions: Actions) {
+    let Actions {
+        menu,
+        ask,
+        dial,
+        record,
+        enqueue,
+        conference,
+        redirect,
+    } = actions;
     let mut step = g.object::<RawStep>(
         "RawStep",
         "A step: exactly one action, plus `next` where the action goes on.",
@@ -585,6 +675,10 @@ fn flow_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
     ];
     step["oneOf"] = Value::Array(actions.iter().map(|a| json!({ "required": [a] })).collect());
     defs.insert("step".into(), step);
+}
+
+/// Business hours.
+fn schedule_def(g: &mut Gen, defs: &mut Map<String, Value>) {
     let hours = json!({
         "type": "object",
         "description": "Weekly hours: day keys (mon-fri, sat, daily, weekends, …) to windows (\"09:00-12:00, 13:00-17:30\") or `closed`.",
