@@ -748,14 +748,10 @@ mod tests {
                 step: "menu"
             }
         ));
+        // Every malformed call path is `engine::action_url`'s to test; a few reach here.
         for bad in [
-            "/voice/",
             "/voice/acme",
-            "/voice/acme/",
-            "/voice/acme/menu/x",
             "/voice/ac%20me/menu",
-            "/voice/../menu",
-            "/voice//menu",
             "/Voice",
             "/status/",
             "/",

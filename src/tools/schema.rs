@@ -215,41 +215,12 @@ fn boolean(desc: &str) -> Value {
     json!({ "type": "boolean", "description": desc })
 }
 
-/// The schemas of the actions that are objects, for [`step_def`].
-struct Actions {
-    /// `menu`.
-    menu: Value,
-    /// `ask`.
-    ask: Value,
-    /// `dial`.
-    dial: Value,
-    /// `record`.
-    record: Value,
-    /// `enqueue`.
-    enqueue: Value,
-    /// `conference`.
-    conference: Value,
-    /// `redirect`.
-    redirect: Value,
-}
-
 /// Every definition of the flow-file schema.
 fn flow_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
     common(defs);
     value_defs(g, defs);
     condition_defs(g, defs);
-    let (menu, ask) = input_actions(g);
-    let (dial, record, enqueue, conference, redirect) = call_actions(g);
-    let actions = Actions {
-        menu,
-        ask,
-        dial,
-        record,
-        enqueue,
-        conference,
-        redirect,
-    };
-    step_def(g, defs, actions);
+    step_def(g, defs);
     schedule_def(g, defs);
 }
 
@@ -609,17 +580,10 @@ fn call_actions(g: &mut Gen) -> (Value, Value, Value, Value, Value) {
     (dial, record, enqueue, conference, redirect)
 }
 
-/// A step: one action and `next`.
-fn step_def(g: &mut Gen, defs: &mut Map<String, Value>, actions: Actions) {
-    let Actions {
-        menu,
-        ask,
-        dial,
-        record,
-        enqueue,
-        conference,
-        redirect,
-    } = actions;
+/// A step: one action (menu, dial, … built here) and `next`.
+fn step_def(g: &mut Gen, defs: &mut Map<String, Value>) {
+    let (menu, ask) = input_actions(g);
+    let (dial, record, enqueue, conference, redirect) = call_actions(g);
     let mut step = g.object::<RawStep>(
         "RawStep",
         "A step: exactly one action, plus `next` where the action goes on.",
