@@ -30,6 +30,7 @@ pub mod values;
 #[derive(Debug, Parser)]
 #[command(name = "switchboard", version, about, long_about = None)]
 pub struct Cli {
+    /// The subcommand to run.
     #[command(subcommand)]
     pub command: Command,
 }

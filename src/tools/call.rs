@@ -2,10 +2,10 @@
 //!
 //! The call plays Twilio: every webhook is a form-encoded POST with the parameters Twilio
 //! sends, signed with the auth token (`X-Twilio-Signature`) over the URL Twilio would
-//! request. The loop is [`crate::tools::simulate::run_over`], the one behind `simulate`; this module is
-//! only its [`Transport`]: send one webhook, read the TwiML that comes back, hand it to the
-//! loop as a typed [`Response`], which follows Gather, Dial, Record and Enqueue actions and
-//! Redirects exactly as it does in process.
+//! request. The loop is [`crate::tools::simulate::run_over`], the one behind `simulate`; this
+//! module is only its [`Transport`]: send one webhook, read the TwiML that comes back, hand it
+//! to the loop as a typed [`Response`](crate::twiml::Response), which follows Gather, Dial,
+//! Record and Enqueue actions and Redirects exactly as it does in process.
 //!
 //! - **Where to send and what to sign.** The positional URL says where the server is and
 //!   which path the number's Voice URL has. Requests go to `--connect` (default: the URL's

@@ -5,24 +5,25 @@
 //! waiting for input, a `<Dial>` that rings), and sends the next webhook to the action URL
 //! exactly as written in the document, with the result parameters Twilio would add
 //! (`Digits`, `SpeechResult`, `DialCallStatus`, `RecordingUrl`, `QueueResult`, …). Each
-//! webhook goes through [`engine::run`], the function the server calls, and the call state
-//! makes the same trip through the action URL's query string, so a path that works here works
-//! on a real call.
+//! webhook goes through [`crate::engine::run`], the function the server calls, and the call
+//! state makes the same trip through the action URL's query string, so a path that works
+//! here works on a real call.
 //!
 //! Input comes from an [`InputSource`]: [`Scripted`] replies (`--input`, a test case's
 //! `inputs`) or [`Terminal`], which prints the call so far and asks for digits or speech like
 //! a phone. Both go through the same loop; the terminal is only a different source.
 //!
 //! Where each webhook goes is a [`Transport`]: [`InProcess`] hands it to the interpreter
-//! (`simulate`, `test`); `http::client` sends it, signed, to a running server
+//! (`simulate`, `test`); [`crate::tools::call`] sends it, signed, to a running server
 //! (`switchboard call`). The loop, the result parameters and the transcript are the same.
 //!
 //! The loop is bounded by [`Call::max_webhooks`]; in process it never touches the network or
-//! the clock (the call's time is a parameter and stays fixed for the whole call).//!
+//! the clock (the call's time is a parameter and stays fixed for the whole call).
+//!
 //! The parts: [`setup`] (the call and its outside world), [`input`] and [`terminal`] (where
 //! the caller's replies come from), [`walk`] (the webhook loop and its transports), [`play`]
-//! (what Twilio does with a document), [`transcript`] (what happened) and [`render`] (how it
-//! is printed).
+//! (what Twilio does with a document), [`transcript`] (what happened) and
+//! [`render`](mod@render) (how it is printed).
 
 pub mod input;
 pub mod play;

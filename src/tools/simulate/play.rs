@@ -20,7 +20,7 @@ pub(super) enum Follow {
 
 /// Plays a document as Twilio would: verbs in order until one hands control back.
 ///
-/// `idx` is the index in `t.webhooks` of the webhook `verbs` came from, pushed by [`run`]
+/// `idx` is the index in `t.webhooks` of the webhook `verbs` came from, pushed by the loop
 /// just before, so `t.webhooks[idx]` always exists. It records how far the document got
 /// before the input source is asked, so a terminal prints what the caller heard first.
 pub(super) fn follow(

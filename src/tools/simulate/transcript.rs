@@ -60,7 +60,8 @@ pub enum Ending {
     CallerHungUp,
     /// A `<Redirect>` to TwiML outside switchboard; the simulation cannot follow it.
     ExternalRedirect(String),
-    /// The call made [`Call::max_webhooks`] webhooks and was stopped.
+    /// The call made [`Call::max_webhooks`](super::Call::max_webhooks) webhooks and was
+    /// stopped.
     TooManyWebhooks(usize),
     /// A webhook got no usable answer (over HTTP: no connection, a status other than 200,
     /// malformed TwiML); Twilio would play its "application error" message and hang up.
