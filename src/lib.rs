@@ -14,15 +14,17 @@
 //!   inside flows: business hours in real time zones, and `{{From}}`-style substitution.
 //! - The **signature** check ([`signature`]) proves a request came from Twilio.
 //! - The **server** ([`http`]) answers Twilio's webhooks with the engine, behind the signature
-//!   check (`switchboard serve`); it is the only module that knows hyper. Its client side
-//!   ([`http::client`]) runs the simulator's loop against a running server
-//!   (`switchboard call`).
-//! - The **offline tools** run calls without Twilio: the simulator ([`sim`]) drives the
-//!   engine through the same action-URL round trip as the server, flow tests
-//!   ([`flowtest`]) assert on simulated calls, [`graph`] draws a flow, and [`schema`] derives
-//!   a JSON Schema from the loader's own types.
-//! - The **CLI** ([`cli`]) wires these into `switchboard serve`, `flow-check`, `simulate`,
-//!   `test`, `graph`, `schema`, `sign` and `call`.
+//!   check (`switchboard serve`); it is the only module that knows hyper's server side. Call
+//!   URLs (`/voice`, `/voice/{flow}/{step}?{state}`) are read by [`engine::action_url`].
+//! - The **offline tools** ([`tools`]) run calls without Twilio: the simulator
+//!   ([`tools::simulate`]) drives the engine through the same action-URL round trip as the
+//!   server, [`tools::call`] runs that loop as signed POSTs against a running server, flow
+//!   tests ([`tools::flowtest`]) assert on simulated calls, [`tools::graph`] draws a flow, and
+//!   [`tools::schema`] derives a JSON Schema from the loader's own types. They are library
+//!   functions: no exit codes, no argument parsing.
+//! - The **CLI** ([`cli`]) wires these into subcommands, one module each (`serve`,
+//!   `flow-check`, `simulate`, `call`, `test`, `graph`, `schema`, `sign`) owning its flags,
+//!   help and exit codes ([`cli::exit`]); nothing imports it.
 
 pub mod cli;
 pub mod diag;

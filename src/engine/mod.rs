@@ -11,6 +11,7 @@
 //! (a dial target that renders to nonsense, a loop that hits the step cap, state too large)
 //! becomes a short apology followed by the flow's `on_error` step, or `<Hangup/>`.
 
+pub mod action_url;
 pub mod state;
 mod trace;
 pub mod trace_header;

@@ -27,9 +27,9 @@ use jiff::Timestamp;
 use super::counters::{Counters, GaugeGuard, bump};
 use super::verify::{raw_target, signed_base, verify_webhook_decoded};
 use super::{FlowStore, Limits, ServerConfig, Verification};
+use crate::engine::action_url::{self, VoicePath};
 use crate::engine::trace_header;
 use crate::engine::{self, Entry, Event, Params};
-use crate::flow::compile::is_name;
 use crate::form;
 use crate::twiml::MAX_DOCUMENT_BYTES;
 
@@ -74,22 +74,16 @@ enum Route<'a> {
 impl<'a> Route<'a> {
     fn parse(path: &'a str) -> Route<'a> {
         match path {
-            "/voice" => Route::Voice,
             "/status" => Route::Status,
             "/recording" => Route::Recording,
             "/fallback" => Route::Fallback,
             "/healthz" => Route::Healthz,
             "/readyz" => Route::Readyz,
-            _ => path
-                .strip_prefix("/voice/")
-                .and_then(|rest| rest.split_once('/'))
-                // `is_name` is what the loader requires of flow and step names (letters,
-                // digits, `-`, `_`), so anything else cannot be a URL the interpreter wrote.
-                .filter(|(flow, step)| is_name(flow) && is_name(step))
-                .map_or(Route::NotFound, |(flow, step)| Route::Continue {
-                    flow,
-                    step,
-                }),
+            _ => match action_url::parse_path(path) {
+                Some(VoicePath::Incoming) => Route::Voice,
+                Some(VoicePath::Continue { flow, step }) => Route::Continue { flow, step },
+                None => Route::NotFound,
+            },
         }
     }
 
@@ -746,14 +740,10 @@ mod tests {
                 step: "menu"
             }
         ));
+        // Every malformed call path is `engine::action_url`'s to test; a few reach here.
         for bad in [
-            "/voice/",
             "/voice/acme",
-            "/voice/acme/",
-            "/voice/acme/menu/x",
             "/voice/ac%20me/menu",
-            "/voice/../menu",
-            "/voice//menu",
             "/Voice",
             "/status/",
             "/",

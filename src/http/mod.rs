@@ -177,20 +177,6 @@ pub fn run(
     listen: SocketAddr,
     reload: &reload::Options,
 ) -> Result<ShutdownReport, ServeError> {
-    // A panic is caught per request (the caller still gets the safe document); this makes
-    // its report one JSON log line like every other, instead of raw text in the log stream.
-    std::panic::set_hook(Box::new(|info| {
-        let location = info
-            .location()
-            .map(|l| format!("{}:{}", l.file(), l.line()));
-        let message = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        tracing::error!(panic = %message, location = location.as_deref().unwrap_or("?"), "panic");
-    }));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("switchboard")

@@ -2,10 +2,10 @@
 //!
 //! The call plays Twilio: every webhook is a form-encoded POST with the parameters Twilio
 //! sends, signed with the auth token (`X-Twilio-Signature`) over the URL Twilio would
-//! request. The loop is [`crate::tools::simulate::run_over`], the one behind `simulate`; this module is
-//! only its [`Transport`]: send one webhook, read the TwiML that comes back, hand it to the
-//! loop as a typed [`Response`], which follows Gather, Dial, Record and Enqueue actions and
-//! Redirects exactly as it does in process.
+//! request. The loop is [`crate::tools::simulate::run_over`], the one behind `simulate`; this
+//! module is only its [`Transport`]: send one webhook, read the TwiML that comes back, hand it
+//! to the loop as a typed [`Response`](crate::twiml::Response), which follows Gather, Dial,
+//! Record and Enqueue actions and Redirects exactly as it does in process.
 //!
 //! - **Where to send and what to sign.** The positional URL says where the server is and
 //!   which path the number's Voice URL has. Requests go to `--connect` (default: the URL's
@@ -17,7 +17,7 @@
 //! - **Plain HTTP only.** There is no TLS stack here: behind a TLS proxy, point `call` at
 //!   the server's own address and set `--public-url` to the public base.
 //! - **The trace.** TwiML does not say which rules matched or which steps ran, so each
-//!   request asks for the interpreter's trace ([`super::trace_header`]), which the server
+//!   request asks for the interpreter's trace ([`crate::engine::trace_header`]), which the server
 //!   returns to signed requests only. Without it the transcript still shows what the caller
 //!   hears and every URL, but no steps.
 //! - **Reading TwiML.** [`read_twiml`] parses with `roxmltree` (no DTDs, so no entity
@@ -29,8 +29,6 @@
 //! [`crate::tools::simulate::MAX_WEBHOOKS`]. The auth token is held as a [`Secret`] and only ever used to
 //! sign: it appears in no output and no error.
 
-use std::io::Write;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -38,15 +36,13 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{ACCEPT, CONNECTION, CONTENT_TYPE, HOST, USER_AGENT};
 use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::cli::{AUTH_TOKEN_ENV, exit};
 use crate::engine::Outcome;
 use crate::engine::trace_header;
 use crate::flow::FlowSet;
 use crate::signature::{self, PublicUrl, SIGNATURE_HEADER, Secret};
-use crate::tools::simulate::{self as sim, Render, Scripted, Sent, Transport, Waiting};
+use crate::tools::simulate::{self as sim, Sent, Transport, Waiting};
 use crate::twiml::{Gather, MAX_DOCUMENT_BYTES, read_twiml};
 
 /// Largest answer read. Far above Twilio's 64 kB, so an oversized document is reported as
@@ -519,130 +515,6 @@ fn human(d: Duration) -> String {
     } else {
         format!("{}ms", d.as_millis())
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// `switchboard call`
-// ---------------------------------------------------------------------------------------------
-
-/// `switchboard call`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The number's Voice URL as reachable from here: `http://HOST[:PORT]/voice` (plain HTTP
-    /// only; behind a TLS proxy use the server's own address and --public-url).
-    #[arg(value_name = "URL")]
-    pub url: String,
-    /// Who calls whom, and the caller's script (the same flags as `simulate`).
-    #[command(flatten)]
-    pub caller: sim::CallerArgs,
-    /// Print each TwiML document.
-    #[arg(long)]
-    pub twiml: bool,
-    /// Read the auth token from this file instead of TWILIO_AUTH_TOKEN.
-    #[arg(long, value_name = "PATH")]
-    pub auth_token_file: Option<PathBuf>,
-    /// The server's --public-url: the base Twilio requests and signs (scheme, host, any
-    /// path prefix) [default: the URL's scheme and host]
-    #[arg(long, value_name = "URL", value_parser = parse_public_url)]
-    pub public_url: Option<PublicUrl>,
-    /// Where to connect, HOST:PORT [default: the URL's host and port]
-    #[arg(long, value_name = "ADDR")]
-    pub connect: Option<String>,
-    /// How long each webhook may take, e.g. `15s`, `500ms`.
-    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::cli::parse_duration)]
-    pub timeout: Duration,
-}
-
-/// `--help` examples for `call`.
-pub const HELP: &str = "\
-Examples:
-  export TWILIO_AUTH_TOKEN=...          # the token the server verifies with
-  switchboard call http://127.0.0.1:8080/voice --to +14155550100 --input 1
-  switchboard call http://127.0.0.1:8080/voice --to +14155550100 --from +12025550143 \\
-      --dial no-answer --twiml
-  # A deployed server behind a TLS proxy: talk to it directly, sign for the public URL.
-  switchboard call http://10.0.0.5:8080/voice --public-url https://ivr.example.com \\
-      --to +14155550100 --auth-token-file /run/secrets/twilio_auth_token
-
-Every webhook is a form POST signed with the auth token (X-Twilio-Signature), with the
-parameters Twilio sends; action URLs and Redirects are followed as Twilio follows them.
-The transcript is simulate's: the rules and steps come from the server's trace, which it
-returns to signed requests only. Plain HTTP only (no TLS).
-
-Exit codes:
-  0  the call ran to its end
-  1  a webhook failed (no connection, a status other than 200 such as 403, malformed
-     TwiML), or the server hit a run-time failure (the caller heard the apology)
-  2  bad usage: no auth token, a URL that cannot be used";
-
-fn parse_public_url(s: &str) -> Result<PublicUrl, String> {
-    PublicUrl::parse(s).map_err(|e| e.to_string())
-}
-
-/// Runs `switchboard call`. `env` reads environment variables (tests pass their own).
-pub fn command(
-    args: &Args,
-    env: &dyn Fn(&str) -> Option<String>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> i32 {
-    let token = match crate::cli::secret(
-        AUTH_TOKEN_ENV,
-        "--auth-token-file",
-        args.auth_token_file.as_deref(),
-        env,
-    ) {
-        Ok(Some(t)) => t,
-        Ok(None) => {
-            let _ = writeln!(
-                err,
-                "error: no auth token: `call` signs every webhook as Twilio does\n\
-                 \x20 help: export {AUTH_TOKEN_ENV}=<the token the server verifies with>, or \
-                 pass --auth-token-file PATH"
-            );
-            return exit::USAGE;
-        }
-        Err(msg) => {
-            let _ = writeln!(err, "{msg}");
-            return exit::USAGE;
-        }
-    };
-    let endpoint = match Endpoint::new(&args.url, args.public_url.as_ref(), args.connect.as_deref())
-    {
-        Ok(e) => e,
-        Err(msg) => {
-            let _ = writeln!(err, "error: {msg}");
-            return exit::USAGE;
-        }
-    };
-    let mut transport = match HttpTransport::new(endpoint, token, args.timeout) {
-        Ok(t) => t,
-        Err(e) => {
-            let _ = writeln!(err, "error: cannot start the async runtime: {e}");
-            return exit::ERRORS;
-        }
-    };
-    let call = args.caller.call(Timestamp::now());
-    let mut script = Scripted::new(args.caller.inputs.iter().cloned());
-    let t = sim::run_over(&mut transport, &call, &mut script);
-    let _ = out.write_all(sim::render(&t, &Render { twiml: args.twiml }).as_bytes());
-    if let Some(note) = script.unused_note() {
-        let _ = writeln!(out, "note: {note}");
-    }
-    if let sim::Ending::Failed(why) = &t.ending {
-        let _ = writeln!(err, "error: {why}");
-        return exit::ERRORS;
-    }
-    if let Some(n) = t.webhooks.iter().position(|w| w.outcome.failed) {
-        let _ = writeln!(
-            err,
-            "error: webhook {} hit a run-time failure on the server (the caller heard the \
-             apology); the server log has the reason",
-            n + 1
-        );
-        return exit::ERRORS;
-    }
-    exit::OK
 }
 
 #[cfg(test)]

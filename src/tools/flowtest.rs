@@ -29,7 +29,6 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use crate::cli::exit;
 use crate::diag::{Diagnostic, Kind, Loc, Sources};
 use crate::engine::Config;
 use crate::flow::raw::{OneOrMany, OrderedMap};
@@ -130,34 +129,6 @@ fn ending_name(e: &Ending) -> &'static str {
         Ending::Failed(_) => "failed",
     }
 }
-
-/// `switchboard test`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Test files or directories of them [default: flows/tests]
-    pub paths: Vec<PathBuf>,
-    /// Run only the cases whose name matches this regular expression.
-    #[arg(long, value_name = "REGEX")]
-    pub run: Option<String>,
-    /// Print the whole simulated call of each failing case.
-    #[arg(short, long)]
-    pub verbose: bool,
-}
-
-/// `--help` examples for `test`.
-pub const HELP: &str = "\
-Examples:
-  switchboard test                               # every file in flows/tests/
-  switchboard test examples/queue/tests/         # a directory of test files
-  switchboard test flows/tests/acme.yaml --run 'vip|closed'
-
-A test file tests the flows in the directory above its tests/ directory, unless it says
-`flows: <dir>` (relative to the file). See docs/tools.md for the format.
-
-Exit codes:
-  0  every case passed
-  1  a case failed, a test file is malformed, or the flows have errors
-  2  bad usage, or a path that cannot be read";
 
 /// A case ready to run.
 #[derive(Debug)]
@@ -520,46 +491,82 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// Runs `switchboard test`.
-pub fn command(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let filter = match args.run.as_deref().map(Regex::new).transpose() {
-        Ok(f) => f,
-        Err(e) => {
-            let _ = writeln!(err, "error: --run: {e}");
-            return exit::USAGE;
-        }
+/// What a run of test files found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Cases that passed.
+    pub passed: usize,
+    /// Cases that failed, and files that could not run (malformed, or flows with errors).
+    pub failed: usize,
+    /// Cases selected (by the filter) and run.
+    pub selected: usize,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} passed, {} failed", self.passed, self.failed)
+    }
+}
+
+/// Runs the test files under `paths` (files as given, directories' `*.yaml`/`*.yml`),
+/// only the cases whose name `filter` matches, printing `PASS`/`FAIL` lines to `out`;
+/// `verbose` adds the whole simulated call of each failing case.
+///
+/// # Errors
+///
+/// A path that cannot be read, or a directory without test files.
+pub fn run(
+    paths: &[PathBuf],
+    filter: Option<&Regex>,
+    verbose: bool,
+    out: &mut dyn Write,
+) -> Result<Summary, String> {
+    let files = collect(paths)?;
+    let mut runner = Runner {
+        filter,
+        verbose,
+        sources: Sources::default(),
+        flow_sets: HashMap::new(),
+        summary: Summary::default(),
     };
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("flows/tests")]
-    } else {
-        args.paths.clone()
-    };
-    let files = match collect(&paths) {
-        Ok(f) => f,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            return exit::USAGE;
-        }
-    };
-    let mut sources = Sources::default();
-    let mut flow_sets: HashMap<PathBuf, Option<Loaded>> = HashMap::new();
-    let (mut passed, mut failed, mut selected) = (0usize, 0usize, 0usize);
     for path in &files {
-        let tf = match read_file(path, &mut sources) {
+        runner.file(path, out);
+    }
+    Ok(runner.summary)
+}
+
+/// The state of a run across test files.
+struct Runner<'a> {
+    /// Only cases whose name matches run.
+    filter: Option<&'a Regex>,
+    /// Print the whole call of each failing case.
+    verbose: bool,
+    /// Every file read, for diagnostics.
+    sources: Sources,
+    /// Flow sets by directory, loaded once (`None`: they have errors).
+    flow_sets: HashMap<PathBuf, Option<Loaded>>,
+    /// The counts so far.
+    summary: Summary,
+}
+
+impl Runner<'_> {
+    /// Reads one test file, checks its cases and runs them.
+    fn file(&mut self, path: &Path, out: &mut dyn Write) {
+        let sources = &mut self.sources;
+        let tf = match read_file(path, sources) {
             Ok(tf) => tf,
             Err(diags) => {
                 for d in diags {
-                    let _ = writeln!(out, "{}", crate::diag::render(&d, &sources));
+                    let _ = writeln!(out, "{}", crate::diag::render(&d, sources));
                 }
                 let _ = writeln!(out, "FAIL {} (the file has errors)", path.display());
-                failed += 1;
-                continue;
+                self.summary.failed += 1;
+                return;
             }
         };
         let loaded =
-            flow_sets
-                .entry(tf.flows.clone())
-                .or_insert_with(|| match flow::load_dir(&tf.flows) {
+            self.flow_sets.entry(tf.flows.clone()).or_insert_with(|| {
+                match flow::load_dir(&tf.flows) {
                     Ok(l) if l.is_ok() => Some(l),
                     Ok(l) => {
                         let _ = writeln!(out, "{}", l.render_diagnostics());
@@ -570,7 +577,8 @@ pub fn command(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                         let _ = writeln!(out, "error: {e}");
                         None
                     }
-                });
+                }
+            });
         let Some(loaded) = loaded.as_ref() else {
             let _ = writeln!(
                 out,
@@ -578,8 +586,8 @@ pub fn command(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 path.display(),
                 tf.flows.display()
             );
-            failed += 1;
-            continue;
+            self.summary.failed += 1;
+            return;
         };
         let mut diags = Vec::new();
         let mut seen: HashMap<&str, Location> = HashMap::new();
@@ -597,33 +605,33 @@ pub fn command(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                     ),
                 ));
             }
-            if filter.as_ref().is_some_and(|f| !f.is_match(&name.value)) {
+            if self.filter.is_some_and(|f| !f.is_match(&name.value)) {
                 continue;
             }
             cases.push(check_case(&tf.path, raw, loaded, &mut diags));
         }
         if !diags.is_empty() {
             for d in &diags {
-                let _ = writeln!(out, "{}", crate::diag::render(d, &sources));
+                let _ = writeln!(out, "{}", crate::diag::render(d, sources));
             }
             let _ = writeln!(out, "FAIL {} (the file has errors)", path.display());
-            failed += 1;
-            continue;
+            self.summary.failed += 1;
+            return;
         }
         for case in cases.into_iter().flatten() {
-            selected += 1;
+            self.summary.selected += 1;
             let (problems, transcript) = run_case(loaded, &case);
             if problems.is_empty() {
-                passed += 1;
+                self.summary.passed += 1;
                 let _ = writeln!(out, "PASS {}", case.name);
                 continue;
             }
-            failed += 1;
+            self.summary.failed += 1;
             let _ = writeln!(out, "FAIL {}  [{}]", case.name, case.loc);
             for p in &problems {
                 let _ = writeln!(out, "    {p}");
             }
-            if args.verbose {
+            if self.verbose {
                 let text = sim::render(&transcript, &sim::Render::default());
                 for line in text.lines() {
                     let _ = writeln!(out, "    | {line}");
@@ -631,11 +639,6 @@ pub fn command(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
         }
     }
-    if selected == 0 && failed == 0 && filter.is_some() {
-        let _ = writeln!(err, "note: no case matches --run");
-    }
-    let _ = writeln!(out, "{passed} passed, {failed} failed");
-    if failed > 0 { exit::ERRORS } else { exit::OK }
 }
 
 #[cfg(test)]

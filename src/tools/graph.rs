@@ -9,10 +9,8 @@
 //! flows and external URLs are drawn as separate "exit" nodes.
 
 use std::fmt::Write as _;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cli::exit;
 use crate::flow::FlowSet;
 use crate::flow::model::{Action, DialTarget, FlowId, Prompt, PromptPart, Target};
 use crate::template::{Piece, Template};
@@ -79,7 +77,7 @@ pub struct Graph {
 }
 
 /// The output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// A Mermaid `flowchart` (paste into a ```mermaid block).
     Mermaid,
@@ -449,36 +447,11 @@ pub fn dot(g: &Graph) -> String {
     out
 }
 
-/// `switchboard graph`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The flow: its name (a file in --flows) or the path of a flow file.
-    pub flow: String,
-    /// The flows directory the flow belongs to (other flows and shared files resolve there).
-    #[arg(long, value_name = "DIR", default_value = "flows")]
-    pub flows: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Mermaid)]
-    pub format: Format,
-}
-
-/// `--help` examples for `graph`.
-pub const HELP: &str = "\
-Examples:
-  switchboard graph acme                          # Mermaid, for a ```mermaid block on GitHub
-  switchboard graph flows/acme.yaml --format dot | dot -Tsvg > acme.svg
-  switchboard graph main --flows examples/speech-menu
-
-Exit codes:
-  0  printed
-  1  the flows have errors
-  2  bad usage, an unknown flow, or a path that cannot be read";
-
-/// Runs `switchboard graph`.
-pub fn command(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    // A path to a flow file means "that file's directory, that flow".
-    let as_path = Path::new(&args.flow);
-    let (dir, name) = if crate::flow::is_flow_file(as_path) && as_path.is_file() {
+/// The flows directory and flow name `flow` means: a path to a flow file means "that
+/// file's directory, that flow"; anything else is a flow name in `flows`.
+pub fn locate(flow: &str, flows: &Path) -> (PathBuf, String) {
+    let as_path = Path::new(flow);
+    if crate::flow::is_flow_file(as_path) && as_path.is_file() {
         let dir = match as_path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -490,30 +463,16 @@ pub fn command(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             .to_string();
         (dir, stem)
     } else {
-        (args.flows.clone(), args.flow.clone())
-    };
-    let loaded = match crate::tools::simulate::load_for_tool(&dir, err) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
-    let Some((fid, _)) = loaded.set.flow(&name) else {
-        let mut names: Vec<&str> = loaded.set.flows.iter().map(|f| f.name.as_str()).collect();
-        names.sort_unstable();
-        let _ = writeln!(
-            err,
-            "error: there is no flow `{name}` in {}; flows: {}",
-            dir.display(),
-            names.join(", ")
-        );
-        return exit::USAGE;
-    };
-    let g = build(&loaded.set, fid);
-    let text = match args.format {
-        Format::Mermaid => mermaid(&g),
-        Format::Dot => dot(&g),
-    };
-    let _ = out.write_all(text.as_bytes());
-    exit::OK
+        (flows.to_path_buf(), flow.to_string())
+    }
+}
+
+/// The graph in `format`.
+pub fn render(g: &Graph, format: Format) -> String {
+    match format {
+        Format::Mermaid => mermaid(g),
+        Format::Dot => dot(g),
+    }
 }
 
 #[cfg(test)]

@@ -20,12 +20,9 @@
 //! the loader reads as text (`description`, numbers, …) accept YAML numbers and booleans too,
 //! as the loader does.
 
-use std::io::Write;
-
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde_json::{Map, Value, json};
 
-use crate::cli::exit;
 use crate::flow::compile::OPERATORS;
 use crate::flow::raw::*;
 use crate::schedule::ScheduleSpec;
@@ -92,7 +89,7 @@ pub fn fields_of<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
 }
 
 /// Which schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Flow files (`flows/*.yaml`), shared files (`_*.yaml`) included.
     Flow,
@@ -188,14 +185,47 @@ fn common(defs: &mut Map<String, Value>) {
     );
 }
 
+/// A value read as text.
+fn text() -> Value {
+    r("text")
+}
+
+/// An integer in `min..=max`.
+fn count(min: u64, max: u64, desc: &str) -> Value {
+    json!({ "type": "integer", "minimum": min, "maximum": max, "description": desc })
+}
+
+/// A positive number of seconds.
+fn seconds(desc: &str) -> Value {
+    count(1, 4294967295, desc)
+}
+
+/// A step target.
+fn target(desc: &str) -> Value {
+    d(r("target"), desc)
+}
+
+/// One DTMF key, or none.
+fn dtmf_key(desc: &str) -> Value {
+    json!({ "type": ["string", "integer"], "pattern": "^[0-9*#]?$", "description": desc })
+}
+
+/// A YAML boolean.
+fn boolean(desc: &str) -> Value {
+    json!({ "type": "boolean", "description": desc })
+}
+
+/// Every definition of the flow-file schema.
 fn flow_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
     common(defs);
-    let text = || r("text");
-    let count = |min: u64, max: u64, desc: &str| json!({ "type": "integer", "minimum": min, "maximum": max, "description": desc });
-    let seconds = |desc: &str| count(1, 4294967295, desc);
-    let target = |desc: &str| d(r("target"), desc);
-    let dtmf_key = |desc: &str| json!({ "type": ["string", "integer"], "pattern": "^[0-9*#]?$", "description": desc });
-    let boolean = |desc: &str| json!({ "type": "boolean", "description": desc });
+    value_defs(g, defs);
+    condition_defs(g, defs);
+    step_def(g, defs);
+    schedule_def(g, defs);
+}
+
+/// Targets, prompts and plain values.
+fn value_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
     defs.insert(
         "target".into(),
         json!({
@@ -261,6 +291,10 @@ fn flow_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
         "scalarList".into(),
         json!({ "type": "array", "items": r("text") }),
     );
+}
+
+/// Conditions and route rules.
+fn condition_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
     let mut ops = Map::new();
     for op in OPERATORS.iter().copied().chain(["equals", "not_equals"]) {
         let v = match op {
@@ -350,6 +384,10 @@ fn flow_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
         &["goto"],
     );
     defs.insert("rule".into(), rule);
+}
+
+/// The actions that gather input: `menu` and `ask`.
+fn input_actions(g: &mut Gen) -> (Value, Value) {
     let gather = |extra: Vec<(&'static str, Value)>| {
         let mut v = vec![
             (
@@ -427,6 +465,12 @@ fn flow_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
         ]),
         &["prompt", "save_as"],
     );
+    (menu, ask)
+}
+
+/// The actions that take the call somewhere: `dial`, `record`, `enqueue`, `conference`,
+/// `redirect`.
+fn call_actions(g: &mut Gen) -> (Value, Value, Value, Value, Value) {
     let mut record_modes = vec![json!(true), json!(false), json!("true"), json!("false")];
     for m in [
         "record-from-answer",
@@ -533,6 +577,13 @@ fn flow_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
     );
     redirect["oneOf"] = json!([{ "required": ["flow"] }, { "required": ["url"] }]);
     redirect["dependencies"] = json!({ "step": ["flow"] });
+    (dial, record, enqueue, conference, redirect)
+}
+
+/// A step: one action (menu, dial, … built here) and `next`.
+fn step_def(g: &mut Gen, defs: &mut Map<String, Value>) {
+    let (menu, ask) = input_actions(g);
+    let (dial, record, enqueue, conference, redirect) = call_actions(g);
     let mut step = g.object::<RawStep>(
         "RawStep",
         "A step: exactly one action, plus `next` where the action goes on.",
@@ -588,6 +639,10 @@ fn flow_defs(g: &mut Gen, defs: &mut Map<String, Value>) {
     ];
     step["oneOf"] = Value::Array(actions.iter().map(|a| json!({ "required": [a] })).collect());
     defs.insert("step".into(), step);
+}
+
+/// Business hours.
+fn schedule_def(g: &mut Gen, defs: &mut Map<String, Value>) {
     let hours = json!({
         "type": "object",
         "description": "Weekly hours: day keys (mon-fri, sat, daily, weekends, …) to windows (\"09:00-12:00, 13:00-17:30\") or `closed`.",
@@ -780,31 +835,6 @@ pub fn render(kind: Kind) -> String {
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s
-}
-
-/// `switchboard schema`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Which files the schema describes.
-    #[arg(value_enum, default_value_t = Kind::Flow)]
-    pub kind: Kind,
-}
-
-/// `--help` examples for `schema`.
-pub const HELP: &str = "\
-Examples:
-  switchboard schema > schemas/flow.schema.json
-  switchboard schema test > schemas/flow-test.schema.json
-
-Then, in a flow file (YAML language server, e.g. VS Code's YAML extension or Neovim's
-yamlls):
-  # yaml-language-server: $schema=../schemas/flow.schema.json
-See docs/editor.md.";
-
-/// Runs `switchboard schema`.
-pub fn command(args: &Args, out: &mut dyn Write) -> i32 {
-    let _ = out.write_all(render(args.kind).as_bytes());
-    exit::OK
 }
 
 #[cfg(test)]

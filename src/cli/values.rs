@@ -1,0 +1,46 @@
+//! Value parsers shared by several subcommands' flags.
+
+use std::time::Duration;
+
+use crate::http::PublicUrl;
+
+/// `--public-url` (`serve`, `call`): an absolute `http(s)` base URL.
+pub fn parse_public_url(s: &str) -> Result<PublicUrl, String> {
+    PublicUrl::parse(s).map_err(|e| e.to_string())
+}
+
+/// `250ms`, `10s`, `2m`, or a bare number of seconds; more than zero, at most an hour.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("invalid duration {s:?}: expected e.g. 500ms, 10s or 2m"))?;
+    let d = match unit {
+        "ms" => Duration::from_millis(n),
+        "" | "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n.saturating_mul(60)),
+        _ => return Err(format!("invalid duration {s:?}: units are ms, s and m")),
+    };
+    if d.is_zero() || d > Duration::from_secs(3600) {
+        return Err(format!("duration {s:?} must be more than 0 and at most 1h"));
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        for bad in ["", "0s", "s", "10h", "-1s", "1.5s", "2h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}
