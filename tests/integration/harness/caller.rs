@@ -2,6 +2,7 @@
 //! a time, following the action URL each response names; the flow text it calls; and
 //! readers for what a response says and dials.
 
+use switchboard::engine::action_url::{self, VoicePath};
 use switchboard::engine::{self, Config, Entry, Outcome, Params};
 use switchboard::flow::FlowSet;
 use switchboard::twiml::{DialNoun, GatherChild, Verb};
@@ -122,10 +123,15 @@ pub fn action_of(out: &Outcome) -> Option<(String, String, String)> {
         Verb::Enqueue(e) => e.action.clone(),
         _ => None,
     })?;
-    let rest = &url[url.find("/voice/")? + "/voice/".len()..];
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let (flow, step) = path.split_once('/')?;
-    Some((flow.to_string(), step.to_string(), query.to_string()))
+    // The one parser of action URLs (the server's and the simulator's), on the path part.
+    let at = url.find("/voice/")?;
+    let action = action_url::parse_url(&url[at..], "")?;
+    match action.path {
+        VoicePath::Continue { flow, step } => {
+            Some((flow.to_owned(), step.to_owned(), action.query.to_owned()))
+        }
+        VoicePath::Incoming => None,
+    }
 }
 
 /// The numbers a response dials.

@@ -2,6 +2,7 @@
 //! headers, secondary tokens and shared keys, every vector of `tests/data/signatures.json`
 //! (through the verification function and over HTTP), and the insecure mode.
 
+use switchboard::engine::action_url;
 use switchboard::form;
 use switchboard::http::{Verification, verify_webhook};
 use switchboard::signature::{self, Keys, Secret};
@@ -235,11 +236,7 @@ fn signature_vectors_over_http() {
     for v in vectors() {
         let (base, target) = split_url(&v.url);
         let path = target.split('?').next().unwrap();
-        let routed = path == "/voice"
-            || path
-                .strip_prefix("/voice/")
-                .and_then(|r| r.split_once('/'))
-                .is_some_and(|(f, st)| !f.is_empty() && !st.is_empty() && !st.contains('/'));
+        let routed = action_url::parse_path(path).is_some();
         let kind_ok = v.method == "GET" || v.content_type == "application/x-www-form-urlencoded";
         if !routed || !kind_ok || v.auth_token != TOKEN || v.algorithm != "HMAC_SHA1" {
             continue;
