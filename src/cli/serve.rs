@@ -130,6 +130,26 @@ pub struct Args {
     #[arg(long, env = "SWITCHBOARD_SHUTDOWN_GRACE", value_name = "DURATION", default_value = "10s",
           value_parser = parse_duration)]
     pub shutdown_grace: Duration,
+    /// How long an answer may wait for a client that does not read it before the connection
+    /// is closed.
+    #[arg(long, env = "SWITCHBOARD_WRITE_TIMEOUT", value_name = "DURATION", default_value = "10s",
+          value_parser = parse_duration)]
+    pub write_timeout: Duration,
+    /// Open connections at most; more wait in the accept queue. Keep it below the descriptor
+    /// limit (`ulimit -n`), with room for flow files and logs.
+    #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS", value_name = "N", default_value = "768",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Requests answered on one keep-alive connection; the last answer closes it.
+    #[arg(long, env = "SWITCHBOARD_MAX_REQUESTS_PER_CONNECTION", value_name = "N",
+          default_value = "1000", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_requests_per_connection: u64,
+    /// How long flow files must hold still before a reload uses them: a file saved in place
+    /// is never served half-written (0 turns it off; renaming a finished file into place is
+    /// always safe).
+    #[arg(long, env = "SWITCHBOARD_RELOAD_SETTLE", value_name = "DURATION", default_value = "200ms",
+          value_parser = parse_duration)]
+    pub reload_settle: Duration,
     /// What callers hear when something goes wrong (run-time failures, /fallback).
     #[arg(long, env = "SWITCHBOARD_APOLOGY", value_name = "TEXT")]
     pub apology: Option<String>,
@@ -180,7 +200,7 @@ pub fn run(args: &Args, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn Writ
             let _ = writeln!(err, "error: not serving flows with errors");
             return exit::ERRORS;
         }
-        Err(StoreError::Unreadable(e)) => {
+        Err(e @ (StoreError::Unreadable(_) | StoreError::Unsettled { .. })) => {
             let _ = writeln!(err, "error: {e}");
             return exit::USAGE;
         }
@@ -236,6 +256,9 @@ pub fn run(args: &Args, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn Writ
         header_read_timeout: args.header_timeout,
         request_timeout: args.request_timeout,
         shutdown_grace: args.shutdown_grace,
+        write_timeout: args.write_timeout,
+        max_connections: args.max_connections as usize,
+        max_requests_per_connection: args.max_requests_per_connection,
         ..Limits::default()
     };
     if let Some(a) = &args.apology {
@@ -262,6 +285,7 @@ pub fn run(args: &Args, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn Writ
             .unwrap_or_default();
         tracing::error!(panic = %message, location = location.as_deref().unwrap_or("?"), "panic");
     }));
+    let store = store.settle(args.reload_settle);
     match http::run(Arc::new(store), config, args.listen, &reload) {
         Ok(report) => {
             tracing::info!(drained = report.drained, "stopped");

@@ -8,12 +8,14 @@
 
 pub mod check;
 pub mod compile;
+mod files;
 pub mod model;
 pub mod raw;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use files::{is_flow_file, list_dir, read_all, read_capped};
 pub use model::FlowSet;
 
 use crate::diag::{Diagnostic, Kind, Loc, Severity, Sources};
@@ -100,34 +102,6 @@ pub enum LoadError {
     },
 }
 
-/// True for a file the loader reads: `*.yaml`/`*.yml`, not hidden, not an editor temp file.
-pub fn is_flow_file(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-        return false;
-    };
-    !name.starts_with('.')
-        && !name.ends_with('~')
-        && (name.ends_with(".yaml") || name.ends_with(".yml"))
-}
-
-/// Lists the flow files of a directory, sorted (symlinks are followed, so a Kubernetes
-/// ConfigMap mount's `..data` links work).
-pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let rd = std::fs::read_dir(dir).map_err(|source| LoadError::Unreadable {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut out = Vec::new();
-    for entry in rd.flatten() {
-        let p = entry.path();
-        if is_flow_file(&p) && p.is_file() {
-            out.push(p);
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
 /// Loads a directory (the server's flow set).
 pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
     load_paths(&[dir.to_path_buf()])
@@ -136,6 +110,16 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
 /// Loads directories and files together as one set: what `flow-check PATH…` and the server
 /// both call. Directories contribute their flow files; files are read as given.
 pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
+    Ok(load_read(read_all(&files_of(paths)?)))
+}
+
+/// The flow files `paths` name: each directory's flow files ([`list_dir`]), each file as
+/// given.
+///
+/// # Errors
+///
+/// When a path cannot be read at all, or a directory holds no flow files.
+pub fn files_of(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut files = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|source| LoadError::Unreadable {
@@ -153,11 +137,17 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
         }
     }
     files.dedup();
+    Ok(files)
+}
+
+/// Compiles files already read ([`read_all`]): the texts, and a diagnostic for each file
+/// that could not be read.
+pub fn load_read(read: Vec<(PathBuf, std::io::Result<String>)>) -> Loaded {
     let mut texts = Vec::new();
     let mut diags = Vec::new();
-    for f in &files {
-        match read_capped(f) {
-            Ok(text) => texts.push((f.clone(), text)),
+    for (f, r) in read {
+        match r {
+            Ok(text) => texts.push((f, text)),
             // A file in the set that cannot be read is a problem with the set (reported with
             // the others), not with how the checker was called.
             Err(e) => {
@@ -173,22 +163,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     let mut loaded = load_texts(texts);
     loaded.files += diags.len();
     loaded.diagnostics.extend(diags);
-    Ok(loaded)
-}
-
-/// Reads a UTF-8 file of at most [`MAX_FILE_BYTES`] (flow files and flow-test files).
-pub(crate) fn read_capped(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let f = std::fs::File::open(path)?;
-    let mut buf = Vec::new();
-    f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::other(format!(
-            "file is larger than {} KiB",
-            MAX_FILE_BYTES / 1024
-        )));
-    }
-    String::from_utf8(buf).map_err(|_| std::io::Error::other("file is not UTF-8"))
+    loaded
 }
 
 /// Loads flow files from memory: `(path, text)` pairs. The path decides the flow name (its

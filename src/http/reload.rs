@@ -46,6 +46,13 @@ pub const MIN_POLL: Duration = Duration::from_millis(100);
 /// fingerprint is re-checked by reloading (the "racy clean" problem git solves the same way).
 const RACY: Duration = Duration::from_secs(2);
 
+/// The first wait before retrying a reload that failed for a reason that may pass (out of
+/// descriptors, unreadable files, a save in progress); it doubles up to [`RETRY_MAX`].
+const RETRY_FIRST: Duration = Duration::from_millis(250);
+
+/// The longest wait between retries.
+const RETRY_MAX: Duration = Duration::from_secs(10);
+
 /// How often the worker tries to watch the directory again after it was removed or moved.
 const REWATCH_EVERY: Duration = Duration::from_secs(1);
 
@@ -82,6 +89,9 @@ pub enum Trigger {
     Poll,
     /// `SIGHUP`.
     Sighup,
+    /// A retry after a reload that failed for a reason that may pass (files unreadable,
+    /// out of descriptors, a save in progress).
+    Retry,
 }
 
 impl Trigger {
@@ -92,6 +102,7 @@ impl Trigger {
             Trigger::Watch => "watch",
             Trigger::Poll => "poll",
             Trigger::Sighup => "sighup",
+            Trigger::Retry => "retry",
         }
     }
 }
@@ -218,6 +229,7 @@ impl Reloader {
             last: None,
             recheck_racy: false,
             rewatch_at: None,
+            retry: None,
         };
         // Threads do not inherit the thread-local default subscriber (tests install one per
         // server thread); carry it over so reload events land where the server's do.
@@ -332,7 +344,7 @@ pub fn reload_and_log(store: &FlowStore, trigger: Trigger) -> Result<LoadReport,
                 "flow reload refused; the previous flows keep serving"
             );
         }
-        Err(StoreError::Unreadable(e)) => {
+        Err(e @ (StoreError::Unreadable(_) | StoreError::Unsettled { .. })) => {
             tracing::error!(
                 trigger = trigger_name,
                 ok = false,
@@ -462,6 +474,9 @@ struct Worker {
     recheck_racy: bool,
     /// When to try watching the directory again after it went away.
     rewatch_at: Option<Instant>,
+    /// After a reload that failed for a reason that may pass: when to try again, and the
+    /// wait that led there (doubled after each failed retry, up to [`RETRY_MAX`]).
+    retry: Option<(Instant, Duration)>,
 }
 
 impl Worker {
@@ -474,10 +489,10 @@ impl Worker {
         self.set_watching(self.want_watch);
         let mut next_poll = self.poll.map(|p| Instant::now() + p);
         loop {
-            let deadline = match (next_poll, self.rewatch_at) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let deadline = [next_poll, self.rewatch_at, self.retry.map(|(at, _)| at)]
+                .into_iter()
+                .flatten()
+                .min();
             let received = match deadline {
                 Some(at) => self
                     .rx
@@ -491,6 +506,9 @@ impl Worker {
                     let now = Instant::now();
                     if self.rewatch_at.is_some_and(|at| at <= now) {
                         self.rewatch();
+                    }
+                    if self.retry.is_some_and(|(at, _)| at <= now) {
+                        self.reload(Trigger::Retry);
                     }
                     if let (Some(at), Some(every)) = (next_poll, self.poll)
                         && at <= now
@@ -578,7 +596,21 @@ impl Worker {
         // Only the poller needs it: the watcher hears every later write.
         self.recheck_racy = self.poll.is_some() && fp.is_racy();
         self.last = Some(fp);
-        let _ = reload_and_log(&self.store, trigger);
+        match reload_and_log(&self.store, trigger) {
+            Err(e) if e.is_transient() => {
+                let wait = match self.retry {
+                    Some((_, last)) => (last * 2).min(RETRY_MAX),
+                    None => RETRY_FIRST,
+                };
+                tracing::info!(
+                    retry_in_ms = wait.as_millis() as u64,
+                    "the reload failed for a reason that may pass; retrying"
+                );
+                self.retry = Some((Instant::now() + wait, wait));
+            }
+            // Loaded, or refused for a reason in the files: the next change tries again.
+            _ => self.retry = None,
+        }
     }
 
     /// Records in the store (for `/readyz`) whether the watcher is running.

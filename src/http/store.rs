@@ -17,7 +17,7 @@ use arc_swap::{ArcSwap, ArcSwapOption};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::diag::{Diagnostic, Sources, render_json};
+use crate::diag::{Diagnostic, Kind, Sources, render_json};
 use crate::flow::{self, FlowSet, LoadError};
 
 /// At most this many diagnostics of a refused reload are listed in `/readyz` (the logs have
@@ -71,7 +71,32 @@ pub enum StoreError {
     /// The flows have errors.
     #[error("{}", .0.summary)]
     Invalid(FailedLoad),
+    /// The flow files kept changing while they were read: a save in progress.
+    #[error(
+        "the flow files kept changing for {} ms while being read (a save in progress?)",
+        .waited.as_millis()
+    )]
+    Unsettled {
+        /// How long the loader waited for them to hold still.
+        waited: Duration,
+    },
 }
+
+impl StoreError {
+    /// True when the failure may go away by itself: the files could not be read (out of
+    /// descriptors, a directory being replaced, a save in progress), as opposed to flows
+    /// whose text has errors. The reloader retries such failures with backoff.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Unreadable(_) | StoreError::Unsettled { .. } => true,
+            StoreError::Invalid(f) => f.items.iter().any(|d| d.kind == Kind::Io),
+        }
+    }
+}
+
+/// How many times a reload re-reads files that keep changing before it gives up (the next
+/// change, or the reloader's retry, tries again).
+const SETTLE_ROUNDS: u32 = 20;
 
 /// What a successful load reports.
 #[derive(Debug, Clone)]
@@ -127,6 +152,8 @@ pub struct FlowStore {
     /// Serialises reloads, so a slow attempt cannot finish after a newer one and swap an
     /// older view of the directory back in.
     reload_lock: Mutex<()>,
+    /// How long the files must hold still before a reload uses them ([`FlowStore::settle`]).
+    settle: Duration,
 }
 
 impl FlowStore {
@@ -137,7 +164,7 @@ impl FlowStore {
     ///
     /// [`StoreError`], with the rendered diagnostics for [`StoreError::Invalid`].
     pub fn open(dir: &Path) -> Result<(FlowStore, LoadReport), StoreError> {
-        let (served, report) = load(dir)?;
+        let (served, report) = load(dir, Duration::ZERO)?;
         let store = FlowStore {
             dir: dir.to_path_buf(),
             current: ArcSwap::from_pointee(served),
@@ -145,8 +172,22 @@ impl FlowStore {
             history: ArcSwap::from_pointee(ReloadHistory::default()),
             mode: ArcSwap::from_pointee(ReloadMode::default()),
             reload_lock: Mutex::new(()),
+            settle: Duration::ZERO,
         };
         Ok((store, report))
+    }
+
+    /// Makes every reload wait until the flow files hold still: after reading them, it waits
+    /// `settle` and reads them again, and uses them only when nothing changed (else it reads
+    /// again, up to [`SETTLE_ROUNDS`] times). A file being written in place (an editor that
+    /// truncates and writes, `cat > acme.yaml`, a slow copy) is then never served as the valid
+    /// prefix of itself, as long as the writer does not pause for longer than `settle`. Saves
+    /// that write a temporary file and rename it over the old one are atomic and need no
+    /// settling (docs/operations.md). Zero (the default) reads once.
+    #[must_use]
+    pub fn settle(mut self, settle: Duration) -> FlowStore {
+        self.settle = settle;
+        self
     }
 
     /// The set in service. Cheap (one atomic load and reference count); hold it for one
@@ -194,7 +235,7 @@ impl FlowStore {
             .reload_lock
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let result = load(&self.dir);
+        let result = load(&self.dir, self.settle);
         let mut history = ReloadHistory::clone(&self.history.load());
         let now = Timestamp::now();
         history.last_attempt_at = Some(now);
@@ -221,12 +262,12 @@ impl FlowStore {
                 history.failed += 1;
                 let failed = match &e {
                     StoreError::Invalid(f) => f.clone(),
-                    StoreError::Unreadable(le) => FailedLoad {
+                    StoreError::Unreadable(_) | StoreError::Unsettled { .. } => FailedLoad {
                         at: now,
                         errors: 0,
-                        diagnostics: le.to_string(),
+                        diagnostics: e.to_string(),
                         items: Vec::new(),
-                        summary: format!("{}: {le}", self.dir.display()),
+                        summary: format!("{}: {e}", self.dir.display()),
                     },
                 };
                 self.history.store(Arc::new(history));
@@ -266,9 +307,54 @@ impl FlowStore {
     }
 }
 
-fn load(dir: &Path) -> Result<(Served, LoadReport), StoreError> {
+/// Reads the flow files of `dir`; with a `settle` time, reads them again after it until two
+/// reads agree.
+fn read_settled(
+    dir: &Path,
+    settle: Duration,
+) -> Result<Vec<(PathBuf, std::io::Result<String>)>, StoreError> {
+    let paths = [dir.to_path_buf()];
+    let mut read = flow::read_all(&flow::files_of(&paths)?);
+    if settle.is_zero() {
+        return Ok(read);
+    }
     let started = Instant::now();
-    let loaded = flow::load_dir(dir)?;
+    for _ in 0..SETTLE_ROUNDS {
+        std::thread::sleep(settle);
+        let again = flow::read_all(&flow::files_of(&paths)?);
+        if same_reads(&read, &again) {
+            return Ok(again);
+        }
+        tracing::debug!(
+            dir = %dir.display(),
+            "flow files changed while being read; waiting for them to hold still"
+        );
+        read = again;
+    }
+    Err(StoreError::Unsettled {
+        waited: started.elapsed(),
+    })
+}
+
+/// Two reads of the same files found the same names, the same texts and the same errors.
+fn same_reads(
+    a: &[(PathBuf, std::io::Result<String>)],
+    b: &[(PathBuf, std::io::Result<String>)],
+) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|((pa, ra), (pb, rb))| {
+            pa == pb
+                && match (ra, rb) {
+                    (Ok(ta), Ok(tb)) => ta == tb,
+                    (Err(ea), Err(eb)) => ea.kind() == eb.kind(),
+                    _ => false,
+                }
+        })
+}
+
+fn load(dir: &Path, settle: Duration) -> Result<(Served, LoadReport), StoreError> {
+    let started = Instant::now();
+    let loaded = flow::load_read(read_settled(dir, settle)?);
     let load_time = started.elapsed();
     let summary = loaded.summary(&dir.display().to_string());
     if !loaded.is_ok() {
@@ -346,6 +432,7 @@ mod tests {
             history: ArcSwap::from_pointee(ReloadHistory::default()),
             mode: ArcSwap::from_pointee(ReloadMode::default()),
             reload_lock: Mutex::new(()),
+            settle: Duration::ZERO,
         };
         assert!(matches!(gone.reload(), Err(StoreError::Unreadable(_))));
         assert!(gone.last_failure().is_some());

@@ -11,6 +11,7 @@ mod failures;
 mod flowtests;
 mod graph;
 mod harness;
+mod load_faults;
 mod menus;
 mod numbers;
 mod reload;
