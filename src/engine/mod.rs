@@ -515,7 +515,7 @@ impl<'a> Run<'a> {
 
     fn step(&mut self, f: FlowId, s: StepId, action: &'a Action) -> Result<Next, Failure> {
         Ok(match action {
-            Action::Prompt { prompt, next } => {
+            Action::Prompt { prompt, next, .. } => {
                 for v in self.prompt_verbs(prompt) {
                     self.resp.push(v);
                 }

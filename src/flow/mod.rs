@@ -8,12 +8,14 @@
 
 pub mod check;
 pub mod compile;
+pub mod kind;
 pub mod model;
 pub mod raw;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use kind::StepKind;
 pub use model::FlowSet;
 
 use crate::diag::{Diagnostic, Kind, Loc, Severity, Sources};

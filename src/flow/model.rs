@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use regex::Regex;
 
+use super::kind::StepKind;
 use crate::schedule::Schedule;
 use crate::template::Template;
 
@@ -145,7 +146,12 @@ pub enum Target {
 #[derive(Debug)]
 pub enum Action {
     /// `say`, `play`, `pause`: speak, then go on.
-    Prompt { prompt: Prompt, next: Target },
+    Prompt {
+        /// Which of the three keys the step was written with.
+        kind: PromptKind,
+        prompt: Prompt,
+        next: Target,
+    },
     /// Ordered rules; the first that matches wins; else `otherwise`.
     Route {
         rules: Vec<Rule>,
@@ -179,23 +185,27 @@ pub enum Action {
 }
 
 impl Action {
-    /// The short name used in traces, graphs and URL state.
-    pub fn kind(&self) -> &'static str {
+    /// The kind of step this action was written as.
+    pub fn step_kind(&self) -> StepKind {
         match self {
-            Action::Prompt { .. } => "say",
-            Action::Route { .. } => "route",
-            Action::Set { .. } => "set",
-            Action::Menu(_) => "menu",
-            Action::Ask(_) => "ask",
-            Action::Dial(_) => "dial",
-            Action::Record(_) => "record",
-            Action::Enqueue(_) => "enqueue",
-            Action::Conference(_) => "conference",
-            Action::Goto(_) => "redirect",
-            Action::RedirectUrl(_) => "redirect",
-            Action::Hangup => "hangup",
-            Action::Reject(_) => "reject",
+            Action::Prompt { kind, .. } => kind.step_kind(),
+            Action::Route { .. } => StepKind::Route,
+            Action::Set { .. } => StepKind::Set,
+            Action::Menu(_) => StepKind::Menu,
+            Action::Ask(_) => StepKind::Ask,
+            Action::Dial(_) => StepKind::Dial,
+            Action::Record(_) => StepKind::Record,
+            Action::Enqueue(_) => StepKind::Enqueue,
+            Action::Conference(_) => StepKind::Conference,
+            Action::Goto(_) | Action::RedirectUrl(_) => StepKind::Redirect,
+            Action::Hangup => StepKind::Hangup,
+            Action::Reject(_) => StepKind::Reject,
         }
+    }
+
+    /// The short name used in traces, graphs and URL state ([`StepKind::name`]).
+    pub fn kind(&self) -> &'static str {
+        self.step_kind().name()
     }
 
     /// True for actions after which Twilio calls back (the interpreter stops there).
@@ -252,6 +262,25 @@ impl Action {
             Action::RedirectUrl(_) | Action::Hangup | Action::Reject(_) => {}
         }
         out
+    }
+}
+
+/// Which key wrote an [`Action::Prompt`] step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Say,
+    Play,
+    Pause,
+}
+
+impl PromptKind {
+    /// The step kind it is.
+    pub fn step_kind(self) -> StepKind {
+        match self {
+            PromptKind::Say => StepKind::Say,
+            PromptKind::Play => StepKind::Play,
+            PromptKind::Pause => StepKind::Pause,
+        }
     }
 }
 
