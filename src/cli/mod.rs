@@ -190,8 +190,8 @@ pub fn flow_check(
                 "diagnostics": render_json(&loaded.diagnostics),
                 "summary": {
                     "files": loaded.files,
-                    "flows": loaded.set.flows.len(),
-                    "steps": loaded.set.step_count(),
+                    "flows": loaded.flow_count(),
+                    "steps": loaded.step_count(),
                     "errors": loaded.errors(),
                     "warnings": loaded.warnings(),
                 },

@@ -404,8 +404,11 @@ mod tests {
         );
         let mut steps = 0;
         for dir in dirs {
-            let loaded = crate::flow::load_dir(&dir).expect("readable");
-            for fl in &loaded.set.flows {
+            let set = crate::flow::load_dir(&dir)
+                .expect("readable")
+                .into_servable()
+                .expect("loads without errors");
+            for fl in set.flows() {
                 for st in &fl.steps {
                     let kind = st.action.kind();
                     assert_eq!(StepKind::from_name(kind).map(StepKind::name), Some(kind));

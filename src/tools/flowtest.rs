@@ -33,7 +33,7 @@ use crate::cli::exit;
 use crate::diag::{Diagnostic, Kind, Loc, Sources};
 use crate::engine::Config;
 use crate::flow::raw::{OneOrMany, OrderedMap};
-use crate::flow::{self, Loaded};
+use crate::flow::{self, FlowSet};
 use crate::tools::simulate::{self as sim, Call, DialStatus, Ending, Scripted};
 
 /// A spanned value.
@@ -258,13 +258,13 @@ fn at(file: &Arc<Path>, l: Location) -> Loc {
 fn check_case(
     file: &Arc<Path>,
     raw: &S<RawCase>,
-    loaded: &Loaded,
+    loaded: &FlowSet,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Case> {
     let c = &raw.value;
     let before = diags.len();
     let to = c.call.value.to.value.clone();
-    let tz = sim::zone_for(&loaded.set, &to);
+    let tz = sim::zone_for(loaded, &to);
     let when = &c.call.value.at;
     let t = match sim::parse_at(&when.value, &tz) {
         Ok(t) => t,
@@ -360,9 +360,9 @@ fn check_case(
 }
 
 /// Runs one case; returns the problems (empty = pass) and the transcript.
-fn run_case(loaded: &Loaded, case: &Case) -> (Vec<String>, sim::Transcript) {
+fn run_case(loaded: &FlowSet, case: &Case) -> (Vec<String>, sim::Transcript) {
     let mut script = Scripted::new(case.inputs.iter().cloned());
-    let t = sim::run(&loaded.set, &Config::default(), &case.call, &mut script);
+    let t = sim::run(loaded, &Config::default(), &case.call, &mut script);
     let mut problems = Vec::new();
     let e = &case.expect;
     let path = t.path();
@@ -542,7 +542,7 @@ pub fn command(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         }
     };
     let mut sources = Sources::default();
-    let mut flow_sets: HashMap<PathBuf, Option<Loaded>> = HashMap::new();
+    let mut flow_sets: HashMap<PathBuf, Option<FlowSet>> = HashMap::new();
     let (mut passed, mut failed, mut selected) = (0usize, 0usize, 0usize);
     for path in &files {
         let tf = match read_file(path, &mut sources) {
@@ -556,21 +556,20 @@ pub fn command(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 continue;
             }
         };
-        let loaded =
-            flow_sets
-                .entry(tf.flows.clone())
-                .or_insert_with(|| match flow::load_dir(&tf.flows) {
-                    Ok(l) if l.is_ok() => Some(l),
-                    Ok(l) => {
-                        let _ = writeln!(out, "{}", l.render_diagnostics());
-                        let _ = writeln!(out, "{}", l.summary(&tf.flows.display().to_string()));
-                        None
-                    }
-                    Err(e) => {
-                        let _ = writeln!(out, "error: {e}");
-                        None
-                    }
-                });
+        let loaded = flow_sets.entry(tf.flows.clone()).or_insert_with(|| {
+            match flow::load_dir(&tf.flows).map(flow::Loaded::into_servable) {
+                Ok(Ok(set)) => Some(set),
+                Ok(Err(l)) => {
+                    let _ = writeln!(out, "{}", l.render_diagnostics());
+                    let _ = writeln!(out, "{}", l.summary(&tf.flows.display().to_string()));
+                    None
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "error: {e}");
+                    None
+                }
+            }
+        });
         let Some(loaded) = loaded.as_ref() else {
             let _ = writeln!(
                 out,

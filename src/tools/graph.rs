@@ -185,7 +185,7 @@ fn shape(action: &Action) -> Shape {
 
 /// Builds the graph of flow `fid`.
 pub fn build(set: &FlowSet, fid: FlowId) -> Graph {
-    let Some(flow) = set.flows.get(fid) else {
+    let Some(flow) = set.get(fid) else {
         return Graph {
             name: String::new(),
             nodes: Vec::new(),
@@ -221,9 +221,9 @@ pub fn build(set: &FlowSet, fid: FlowId) -> Graph {
             Target::FlowStart(f) if f == fid => return format!("s{}", flow.start),
             Target::Hangup => ("hangup".to_string(), "hang up".to_string()),
             Target::Flow(f, s) => {
-                let fl = set.flows.get(f);
+                let fl = set.get(f);
                 let step = fl
-                    .and_then(|x| x.steps.get(s))
+                    .and_then(|x| x.get(s))
                     .map(|x| x.name.as_str())
                     .unwrap_or("?");
                 (
@@ -233,10 +233,7 @@ pub fn build(set: &FlowSet, fid: FlowId) -> Graph {
             }
             Target::FlowStart(f) => (
                 format!("x{f}"),
-                format!(
-                    "@{}",
-                    set.flows.get(f).map(|x| x.name.as_str()).unwrap_or("?")
-                ),
+                format!("@{}", set.get(f).map(|x| x.name.as_str()).unwrap_or("?")),
             ),
         };
         if !extra.iter().any(|n| n.id == id) {
@@ -496,8 +493,8 @@ pub fn command(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let Some((fid, _)) = loaded.set.flow(&name) else {
-        let mut names: Vec<&str> = loaded.set.flows.iter().map(|f| f.name.as_str()).collect();
+    let Some((fid, _)) = loaded.flow(&name) else {
+        let mut names: Vec<&str> = loaded.flows().iter().map(|f| f.name.as_str()).collect();
         names.sort_unstable();
         let _ = writeln!(
             err,
@@ -507,7 +504,7 @@ pub fn command(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         );
         return exit::USAGE;
     };
-    let g = build(&loaded.set, fid);
+    let g = build(&loaded, fid);
     let text = match args.format {
         Format::Mermaid => mermaid(&g),
         Format::Dot => dot(&g),

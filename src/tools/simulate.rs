@@ -178,9 +178,9 @@ impl Call {
 /// The zone a call's civil times are read in: the zone of the flow that answers `to`, else
 /// UTC (a call no flow answers is rejected whatever the time).
 pub fn zone_for(set: &FlowSet, to: &str) -> TimeZone {
-    set.numbers
+    set.numbers()
         .lookup(to)
-        .and_then(|(fid, _)| set.flows.get(fid))
+        .and_then(|(fid, _)| set.get(fid))
         .map(|f| f.tz.clone())
         .unwrap_or(TimeZone::UTC)
 }
@@ -1000,7 +1000,7 @@ pub fn waiting_for(
     if let Route::Continue { flow, step, .. } = route(action, base_url) {
         if let Some((_, fl)) = set.flow(&flow)
             && let Some(sid) = fl.step(&step)
-            && let Some(st) = fl.steps.get(sid)
+            && let Some(st) = fl.get(sid)
         {
             match &st.action {
                 Action::Menu(m) => {
@@ -1377,7 +1377,7 @@ pub fn parse_param(s: &str) -> Result<(String, String), String> {
 }
 
 /// Loads a flows directory for a tool; on failure prints why and returns the exit code.
-pub fn load_for_tool(dir: &std::path::Path, err: &mut dyn Write) -> Result<flow::Loaded, i32> {
+pub fn load_for_tool(dir: &std::path::Path, err: &mut dyn Write) -> Result<FlowSet, i32> {
     let loaded = match flow::load_dir(dir) {
         Ok(l) => l,
         Err(e) => {
@@ -1385,12 +1385,11 @@ pub fn load_for_tool(dir: &std::path::Path, err: &mut dyn Write) -> Result<flow:
             return Err(crate::cli::exit::USAGE);
         }
     };
-    if !loaded.is_ok() {
+    loaded.into_servable().map_err(|loaded| {
         let _ = writeln!(err, "{}", loaded.render_diagnostics());
         let _ = writeln!(err, "{}", loaded.summary(&dir.display().to_string()));
-        return Err(crate::cli::exit::ERRORS);
-    }
-    Ok(loaded)
+        crate::cli::exit::ERRORS
+    })
 }
 
 /// Runs `switchboard simulate`. `stdin_is_terminal` picks interactive mode when no
@@ -1406,7 +1405,7 @@ pub fn command(
         Ok(l) => l,
         Err(code) => return code,
     };
-    let set = &loaded.set;
+    let set = &loaded;
     let at = match &args.at {
         None => Timestamp::now(),
         Some(s) => match parse_at(s, &zone_for(set, &args.caller.to)) {

@@ -14,7 +14,7 @@ impl FlowCompiler<'_> {
                     consts: HashMap::new(),
                     steps: Vec::new(),
                     step_index: HashMap::new(),
-                    start: 0,
+                    start: StepId::new(0),
                     on_error: None,
                     voice: None,
                     language: None,
@@ -26,6 +26,48 @@ impl FlowCompiler<'_> {
                 },
             );
         }
+        let consts = self.settings(raw);
+
+        let mut steps = Vec::new();
+        let mut step_locs = Vec::new();
+        let mut rule_locs = Vec::new();
+        for (name, step) in &raw.steps.0 {
+            let mut rl = Vec::new();
+            let action = self.step(name, &step.value, &mut rl);
+            steps.push(Step {
+                name: name.value.clone(),
+                action,
+            });
+            step_locs.push(self.loc(name.referenced));
+            rule_locs.push(rl);
+        }
+        let step_index = self.names.steps[self.flow_id.index()].clone();
+
+        let (start, on_error) = self.entry_points(raw, &step_index);
+        (
+            Flow {
+                name: pf.name.clone(),
+                file: self.file.clone(),
+                tz: self.tz.clone(),
+                consts,
+                steps,
+                step_index,
+                start,
+                on_error,
+                voice: self.voice.clone(),
+                language: self.language.clone(),
+            },
+            FlowMeta {
+                step_locs,
+                rule_locs,
+                file: self.file.clone(),
+            },
+        )
+    }
+
+    /// The flow's zone, voice and language, its constants (returned: shared ones overridden
+    /// by its own) and its schedules.
+    fn settings(&mut self, raw: &RawFlow) -> HashMap<String, String> {
         if let Some(tz) = &raw.timezone {
             match crate::schedule::parse_time_zone(&tz.value) {
                 Ok(z) => self.tz = z,
@@ -80,22 +122,16 @@ impl FlowCompiler<'_> {
             self.local_schedules
                 .insert(k.value.clone(), v.value.clone());
         }
+        consts
+    }
 
-        let mut steps = Vec::new();
-        let mut step_locs = Vec::new();
-        let mut rule_locs = Vec::new();
-        for (name, step) in &raw.steps.0 {
-            let mut rl = Vec::new();
-            let action = self.step(name, &step.value, &mut rl);
-            steps.push(Step {
-                name: name.value.clone(),
-                action,
-            });
-            step_locs.push(self.loc(name.referenced));
-            rule_locs.push(rl);
-        }
-        let step_index = self.names.steps[self.flow_id].clone();
-
+    /// `start` and `on_error`, resolved. A missing or unknown `start` is reported and
+    /// replaced by the first step, so the rest of the set is still checked.
+    fn entry_points(
+        &mut self,
+        raw: &RawFlow,
+        step_index: &HashMap<String, StepId>,
+    ) -> (StepId, Option<StepId>) {
         let start = match &raw.start {
             Some(s) => match step_index.get(&s.value) {
                 Some(&id) => id,
@@ -111,7 +147,7 @@ impl FlowCompiler<'_> {
                         d = d.with_help(format!("did you mean `{h}`?"));
                     }
                     self.diags.push(d);
-                    0
+                    StepId::new(0)
                 }
             },
             None => {
@@ -123,7 +159,7 @@ impl FlowCompiler<'_> {
                     )
                     .with_help("add `start: <step name>` at the top level"),
                 );
-                0
+                StepId::new(0)
             }
         };
         if raw.steps.0.is_empty() {
@@ -147,25 +183,7 @@ impl FlowCompiler<'_> {
                     None
                 }
             });
-        (
-            Flow {
-                name: pf.name.clone(),
-                file: self.file.clone(),
-                tz: self.tz.clone(),
-                consts,
-                steps,
-                step_index,
-                start,
-                on_error,
-                voice: self.voice.clone(),
-                language: self.language.clone(),
-            },
-            FlowMeta {
-                step_locs,
-                rule_locs,
-                file: self.file.clone(),
-            },
-        )
+        (start, on_error)
     }
 
     /// Names assigned anywhere in the flow: `set`, `ask.save_as`, named regex captures.

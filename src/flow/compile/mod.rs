@@ -106,7 +106,7 @@ pub fn compile(
                 .with_help("use letters, digits, `-` and `_` only"),
             );
         }
-        by_name.insert(pf.name.clone(), id);
+        by_name.insert(pf.name.clone(), FlowId::new(id));
         let mut names = HashMap::new();
         for (i, (k, _)) in pf.raw.steps.0.iter().enumerate() {
             if !is_name(&k.value) || k.value == "hangup" {
@@ -121,7 +121,7 @@ pub fn compile(
                     ),
                 );
             }
-            names.insert(k.value.clone(), i);
+            names.insert(k.value.clone(), StepId::new(i));
         }
         step_names.push(names);
     }
@@ -129,7 +129,7 @@ pub fn compile(
         .iter()
         .enumerate()
         .filter(|(_, f)| f.broken)
-        .map(|(i, _)| i)
+        .map(|(i, _)| FlowId::new(i))
         .collect();
     let names = Names {
         flows: &by_name,
@@ -144,7 +144,7 @@ pub fn compile(
         let mut c = FlowCompiler {
             file: pf.file.clone(),
             text: pf.text.clone(),
-            flow_id: id,
+            flow_id: FlowId::new(id),
             names: &names,
             shared: &shared,
             diags: &mut *diags,
@@ -164,14 +164,7 @@ pub fn compile(
     }
 
     let numbers = numbers::index_numbers(&flows, diags);
-    (
-        FlowSet {
-            flows: out,
-            by_name,
-            numbers,
-        },
-        metas,
-    )
+    (FlowSet::new(out, by_name, numbers), metas)
 }
 
 fn merge_shared(shared: Vec<ParsedShared>, diags: &mut Vec<Diagnostic>) -> Shared {
@@ -321,6 +314,35 @@ mod tests {
         assert!(parse_number_pattern("+1415a*").is_err());
         assert!(parse_number_pattern("sip:").is_err());
         assert!(parse_number_pattern("+1234567890123456").is_err());
+    }
+
+    #[test]
+    fn a_regex_over_the_size_limit_is_an_error_not_a_huge_compile() {
+        // Compiled once, with the limit, even where only its capture names are wanted.
+        let yaml = "start: r\nsteps:\n  r:\n    route:\n      - if: { From: { matches: '(?P<x>\\w{5000}){50}' } }\n        goto: hangup\n      - goto: hangup\n";
+        let loaded = crate::flow::load_texts(vec![("acme.yaml".into(), yaml.into())]);
+        assert!(
+            loaded
+                .diagnostics
+                .iter()
+                .any(|d| d.kind == Kind::BadRegex && d.message.contains("size limit")),
+            "{}",
+            loaded.render_diagnostics()
+        );
+    }
+
+    #[test]
+    fn play_and_pause_steps_are_their_own_kind() {
+        let yaml = "start: a\nsteps:\n  a:\n    play: https://x.example/a.mp3\n    next: b\n  b:\n    pause: 1\n    next: c\n  c:\n    say: https://x.example/b.mp3\n";
+        let set = crate::flow::load_texts(vec![("acme.yaml".into(), yaml.into())])
+            .into_servable()
+            .expect("loads");
+        let kinds: Vec<&str> = set.flows()[0]
+            .steps
+            .iter()
+            .map(|s| s.action.kind())
+            .collect();
+        assert_eq!(kinds, ["play", "pause", "say"]);
     }
 
     #[test]

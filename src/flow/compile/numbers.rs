@@ -54,7 +54,8 @@ pub(super) fn index_numbers(flows: &[ParsedFlow], diags: &mut Vec<Diagnostic>) -
     let mut idx = NumberIndex::default();
     let mut seen: HashMap<String, (FlowId, Loc)> = HashMap::new();
     let mut default_seen: Option<(FlowId, Loc)> = None;
-    for (id, pf) in flows.iter().enumerate() {
+    for (i, pf) in flows.iter().enumerate() {
+        let id = FlowId::new(i);
         for n in &pf.raw.numbers {
             let loc = Loc::at(&pf.file, n.referenced);
             let key = match parse_number_pattern(&n.value) {
@@ -71,22 +72,14 @@ pub(super) fn index_numbers(flows: &[ParsedFlow], diags: &mut Vec<Diagnostic>) -
                 } else {
                     format!(
                         "`{key}` is already claimed by flow `{}` at {prev}",
-                        flows[*other].name
+                        flows[other.index()].name
                     )
                 };
                 diags.push(Diagnostic::error(Kind::DuplicateNumber, loc, msg));
                 continue;
             }
-            seen.insert(key.clone(), (id, loc));
-            match key.strip_suffix('*') {
-                Some(p) => {
-                    idx.max_prefix = idx.max_prefix.max(p.len());
-                    idx.prefixes.insert(p.to_string(), id);
-                }
-                None => {
-                    idx.exact.insert(key, id);
-                }
-            }
+            idx.insert(&key, id);
+            seen.insert(key, (id, loc));
         }
         if let Some(d) = &pf.raw.default
             && d.value
@@ -98,7 +91,7 @@ pub(super) fn index_numbers(flows: &[ParsedFlow], diags: &mut Vec<Diagnostic>) -
                     loc,
                     format!(
                         "flow `{}` is already the default (at {prev}); only one flow can be",
-                        flows[*other].name
+                        flows[other.index()].name
                     ),
                 ));
             } else {

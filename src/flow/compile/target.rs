@@ -37,7 +37,7 @@ impl FlowCompiler<'_> {
             }
             return match step {
                 None => Target::FlowStart(fid),
-                Some(s) => match self.names.steps[fid].get(s) {
+                Some(s) => match self.names.steps[fid.index()].get(s) {
                     Some(&sid) => Target::Flow(fid, sid),
                     None => {
                         self.err(
@@ -50,12 +50,14 @@ impl FlowCompiler<'_> {
                 },
             };
         }
-        match self.names.steps[self.flow_id].get(v) {
+        match self.names.steps[self.flow_id.index()].get(v) {
             Some(&id) => Target::Step(id),
             None => {
                 let help = crate::diag::did_you_mean(
                     v,
-                    self.names.steps[self.flow_id].keys().map(|k| k.as_str()),
+                    self.names.steps[self.flow_id.index()]
+                        .keys()
+                        .map(|k| k.as_str()),
                 );
                 let mut d = Diagnostic::error(
                     Kind::MissingTarget,
