@@ -16,6 +16,7 @@ mod eval;
 mod gather;
 mod runner;
 pub mod state;
+mod step;
 mod trace;
 pub mod trace_header;
 
