@@ -74,17 +74,7 @@ impl<'a> Run<'a> {
                     Op::StartsWith(x) => value.starts_with(x.as_str()),
                     Op::EndsWith(x) => value.ends_with(x.as_str()),
                     Op::Contains(x) => value.contains(x.as_str()),
-                    Op::Matches(re) => match re.captures(value) {
-                        Some(caps) => {
-                            for name in re.capture_names().flatten() {
-                                if let Some(m) = caps.name(name) {
-                                    captures.push((name.to_string(), m.as_str().to_string()));
-                                }
-                            }
-                            true
-                        }
-                        None => false,
-                    },
+                    Op::Matches(re) => matches_capturing(re, value, captures),
                     Op::Lt(x) => num(*x, |n, x| n < x),
                     Op::Le(x) => num(*x, |n, x| n <= x),
                     Op::Gt(x) => num(*x, |n, x| n > x),
@@ -95,4 +85,22 @@ impl<'a> Run<'a> {
             }
         }
     }
+}
+
+/// True when `re` matches `value`; its named groups that took part are added to `captures`
+/// (they become call variables).
+pub(super) fn matches_capturing(
+    re: &regex::Regex,
+    value: &str,
+    captures: &mut Vec<(String, String)>,
+) -> bool {
+    let Some(caps) = re.captures(value) else {
+        return false;
+    };
+    for name in re.capture_names().flatten() {
+        if let Some(m) = caps.name(name) {
+            captures.push((name.to_string(), m.as_str().to_string()));
+        }
+    }
+    true
 }

@@ -170,17 +170,7 @@ impl<'a> Run<'a> {
         let mut captures = Vec::new();
         let ok = match &a.pattern {
             None => true,
-            Some(re) => match re.captures(value) {
-                Some(c) => {
-                    for name in re.capture_names().flatten() {
-                        if let Some(m) = c.name(name) {
-                            captures.push((name.to_string(), m.as_str().to_string()));
-                        }
-                    }
-                    true
-                }
-                None => false,
-            },
+            Some(re) => super::eval::matches_capturing(re, value, &mut captures),
         };
         if !ok {
             self.trace.push(Event::Input {

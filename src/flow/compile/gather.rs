@@ -3,6 +3,20 @@
 use super::*;
 
 impl FlowCompiler<'_> {
+    /// A gather's `finish_on_key`: one key, or empty for none.
+    fn finish_on_key(&mut self, f: &S<String>) -> String {
+        if f.value.chars().count() > 1 {
+            self.err(
+                Kind::BadValue,
+                f.referenced,
+                "`finish_on_key` is one key (0-9, * or #) or empty",
+            );
+        } else {
+            self.check_dtmf(f, false);
+        }
+        f.value.clone()
+    }
+
     fn gather(
         &mut self,
         raw: RawGather<'_>,
@@ -119,18 +133,7 @@ impl FlowCompiler<'_> {
             speech.push((n, self.target(v)));
         }
         let lens: HashSet<usize> = options.iter().map(|(k, _)| k.chars().count()).collect();
-        let finish = m.finish_on_key.as_ref().map(|f| {
-            if f.value.chars().count() > 1 {
-                self.err(
-                    Kind::BadValue,
-                    f.referenced,
-                    "`finish_on_key` is one key (0-9, * or #) or empty",
-                );
-            } else {
-                self.check_dtmf(f, false);
-            }
-            f.value.clone()
-        });
+        let finish = m.finish_on_key.as_ref().map(|f| self.finish_on_key(f));
         // Every key the same length: answer as soon as that many are typed. `#` ends input by
         // default, so a menu with a `#` option turns the finish key off.
         let num_digits =
@@ -193,11 +196,7 @@ impl FlowCompiler<'_> {
                     }),
             );
         }
-        if let Some(l) = &m.language {
-            g.language = Some(l.value.clone());
-        }
-        g.speech_model = m.speech_model.as_ref().map(|v| v.value.clone());
-        g.speech_timeout = m.speech_timeout.as_ref().map(|v| v.value.clone());
+        speech_settings(&mut g, &m.language, &m.speech_model, &m.speech_timeout);
         let exhausted = g.exhausted;
         Menu {
             gather: g,
@@ -264,26 +263,11 @@ impl FlowCompiler<'_> {
         }
         g.num_digits = a.digits.as_ref().map(|d| d.value);
         g.finish_on_key = Some(match &a.finish_on_key {
-            Some(f) => {
-                if f.value.chars().count() > 1 {
-                    self.err(
-                        Kind::BadValue,
-                        f.referenced,
-                        "`finish_on_key` is one key (0-9, * or #) or empty",
-                    );
-                } else {
-                    self.check_dtmf(f, false);
-                }
-                f.value.clone()
-            }
+            Some(f) => self.finish_on_key(f),
             None => "#".into(),
         });
-        if let Some(l) = &a.language {
-            g.language = Some(l.value.clone());
-        }
         g.hints = a.hints.as_ref().map(|v| v.value.clone());
-        g.speech_model = a.speech_model.as_ref().map(|v| v.value.clone());
-        g.speech_timeout = a.speech_timeout.as_ref().map(|v| v.value.clone());
+        speech_settings(&mut g, &a.language, &a.speech_model, &a.speech_timeout);
         let exhausted = g.exhausted;
         Ask {
             gather: g,
@@ -293,6 +277,21 @@ impl FlowCompiler<'_> {
             exhausted,
         }
     }
+}
+
+/// Speech recognition settings menus and asks share: `language` (else the flow's),
+/// `speech_model`, `speech_timeout`.
+fn speech_settings(
+    g: &mut GatherSettings,
+    language: &Option<S<String>>,
+    model: &Option<S<String>>,
+    timeout: &Option<S<String>>,
+) {
+    if let Some(l) = language {
+        g.language = Some(l.value.clone());
+    }
+    g.speech_model = model.as_ref().map(|v| v.value.clone());
+    g.speech_timeout = timeout.as_ref().map(|v| v.value.clone());
 }
 
 /// The fields menus and asks share, borrowed from either.
