@@ -556,20 +556,21 @@ pub fn command(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 continue;
             }
         };
-        let loaded = flow_sets.entry(tf.flows.clone()).or_insert_with(|| {
-            match flow::load_dir(&tf.flows).map(flow::Loaded::into_servable) {
-                Ok(Ok(set)) => Some(set),
-                Ok(Err(l)) => {
-                    let _ = writeln!(out, "{}", l.render_diagnostics());
-                    let _ = writeln!(out, "{}", l.summary(&tf.flows.display().to_string()));
-                    None
-                }
-                Err(e) => {
-                    let _ = writeln!(out, "error: {e}");
-                    None
-                }
-            }
-        });
+        let loaded =
+            flow_sets
+                .entry(tf.flows.clone())
+                .or_insert_with(|| match flow::load_dir(&tf.flows) {
+                    Ok(l) if l.is_ok() => l.into_servable().ok(),
+                    Ok(l) => {
+                        let _ = writeln!(out, "{}", l.render_diagnostics());
+                        let _ = writeln!(out, "{}", l.summary(&tf.flows.display().to_string()));
+                        None
+                    }
+                    Err(e) => {
+                        let _ = writeln!(out, "error: {e}");
+                        None
+                    }
+                });
         let Some(loaded) = loaded.as_ref() else {
             let _ = writeln!(
                 out,
