@@ -84,8 +84,8 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 "diagnostics": render_json(&loaded.diagnostics),
                 "summary": {
                     "files": loaded.files,
-                    "flows": loaded.set.flows.len(),
-                    "steps": loaded.set.step_count(),
+                    "flows": loaded.flow_count(),
+                    "steps": loaded.step_count(),
                     "errors": loaded.errors(),
                     "warnings": loaded.warnings(),
                 },

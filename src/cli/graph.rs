@@ -64,8 +64,8 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let Some((fid, _)) = loaded.set.flow(&name) else {
-        let mut names: Vec<&str> = loaded.set.flows.iter().map(|f| f.name.as_str()).collect();
+    let Some((fid, _)) = loaded.flow(&name) else {
+        let mut names: Vec<&str> = loaded.flows().iter().map(|f| f.name.as_str()).collect();
         names.sort_unstable();
         let _ = writeln!(
             err,
@@ -75,7 +75,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         );
         return exit::USAGE;
     };
-    let text = graph::render(&graph::build(&loaded.set, fid), args.format);
+    let text = graph::render(&graph::build(&loaded, fid), args.format);
     let _ = out.write_all(text.as_bytes());
     exit::OK
 }

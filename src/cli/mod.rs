@@ -103,7 +103,7 @@ fn process_env(name: &str) -> Option<String> {
 }
 
 /// Loads a flows directory for a tool; on failure prints why and returns the exit code.
-fn load_flows(dir: &Path, err: &mut dyn Write) -> Result<flow::Loaded, i32> {
+fn load_flows(dir: &Path, err: &mut dyn Write) -> Result<flow::FlowSet, i32> {
     let loaded = match flow::load_dir(dir) {
         Ok(l) => l,
         Err(e) => {
@@ -111,12 +111,11 @@ fn load_flows(dir: &Path, err: &mut dyn Write) -> Result<flow::Loaded, i32> {
             return Err(exit::USAGE);
         }
     };
-    if !loaded.is_ok() {
+    loaded.into_servable().map_err(|loaded| {
         let _ = writeln!(err, "{}", loaded.render_diagnostics());
         let _ = writeln!(err, "{}", loaded.summary(&dir.display().to_string()));
-        return Err(exit::ERRORS);
-    }
-    Ok(loaded)
+        exit::ERRORS
+    })
 }
 
 /// An environment of fixed variables, for tests.

@@ -127,7 +127,7 @@ pub fn run(
         Ok(l) => l,
         Err(code) => return code,
     };
-    let set = &loaded.set;
+    let set = &loaded;
     let at = match &args.at {
         None => Timestamp::now(),
         Some(s) => match parse_at(s, &zone_for(set, &args.caller.to)) {

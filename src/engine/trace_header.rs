@@ -22,31 +22,14 @@
 use serde_json::{Value, json};
 
 use crate::engine::Event;
-use crate::flow::FlowSet;
 use crate::flow::model::NumberMatch;
+use crate::flow::{FlowSet, StepKind};
 
 /// The request header that asks for the trace and the response header that carries it.
 pub const NAME: &str = "x-switchboard-trace";
 
 /// Longest header value written (a trace is usually a few hundred bytes).
 pub const MAX_BYTES: usize = 8 * 1024;
-
-/// Step kinds as [`crate::flow::model::Action::kind`] names them. The reader maps names back
-/// to these `'static` strings (what [`Event::Enter`] holds); an unknown name reads as `?`.
-const KINDS: &[&str] = &[
-    "say",
-    "route",
-    "set",
-    "menu",
-    "ask",
-    "dial",
-    "record",
-    "enqueue",
-    "conference",
-    "redirect",
-    "hangup",
-    "reject",
-];
 
 /// What a step can wait for ([`Event::Wait`]), for the same reason.
 const WAITS: &[&str] = &[
@@ -227,7 +210,9 @@ fn event_from_json(v: &Value) -> Option<Event> {
         "enter" => Event::Enter {
             flow: s("flow")?,
             step: s("step")?,
-            kind: known(KINDS, s("kind")),
+            kind: s("kind")
+                .and_then(|k| StepKind::from_name(&k))
+                .map_or("?", StepKind::name),
         },
         "rule" => Event::Rule {
             index: v
@@ -335,11 +320,11 @@ mod tests {
                 step: "sorry".into(),
             },
         ];
-        for kind in KINDS {
+        for kind in StepKind::ALL {
             v.push(Event::Enter {
                 flow: "acme".into(),
                 step: "s".into(),
-                kind,
+                kind: kind.name(),
             });
         }
         for what in WAITS {
@@ -404,17 +389,33 @@ mod tests {
     fn the_kind_table_knows_every_step_of_the_demo_flows_and_examples() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut dirs = vec![root.join("flows")];
-        if let Ok(rd) = std::fs::read_dir(root.join("examples")) {
-            dirs.extend(rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+        let examples = std::fs::read_dir(root.join("examples")).expect("examples/ is readable");
+        for entry in examples {
+            let path = entry.expect("examples/ lists").path();
+            if path.is_dir() {
+                dirs.push(path);
+            }
         }
+        // The demo flows and at least two example directories: fewer means the walk broke.
+        assert!(
+            dirs.len() >= 3,
+            "only {} flow directories found",
+            dirs.len()
+        );
+        let mut steps = 0;
         for dir in dirs {
-            let loaded = crate::flow::load_dir(&dir).expect("readable");
-            for fl in &loaded.set.flows {
+            let set = crate::flow::load_dir(&dir)
+                .expect("readable")
+                .into_servable()
+                .expect("loads without errors");
+            for fl in set.flows() {
                 for st in &fl.steps {
                     let kind = st.action.kind();
-                    assert!(KINDS.contains(&kind), "{kind} ({})", dir.display());
+                    assert_eq!(StepKind::from_name(kind).map(StepKind::name), Some(kind));
+                    steps += 1;
                 }
             }
         }
+        assert!(steps >= 20, "only {steps} steps checked");
     }
 }

@@ -4,17 +4,18 @@
 use std::collections::HashSet;
 
 use super::compile::FlowMeta;
-use super::model::{Action, FlowId, FlowSet, StepId, Target};
+use super::model::{Action, FlowSet, Target};
 use crate::diag::{Diagnostic, Kind};
 
-/// A step anywhere in the set.
-type Node = (FlowId, StepId);
+/// A step anywhere in the set: flow and step positions ([`super::FlowId::index`],
+/// [`super::StepId::index`]), which index the colour and seen tables directly.
+type Node = (usize, usize);
 
-fn resolve(set: &FlowSet, from: FlowId, t: Target) -> Option<Node> {
+fn resolve(set: &FlowSet, from: usize, t: Target) -> Option<Node> {
     match t {
-        Target::Step(s) => Some((from, s)),
-        Target::Flow(f, s) => Some((f, s)),
-        Target::FlowStart(f) => set.flows.get(f).map(|fl| (f, fl.start)),
+        Target::Step(s) => Some((from, s.index())),
+        Target::Flow(f, s) => Some((f.index(), s.index())),
+        Target::FlowStart(f) => set.get(f).map(|fl| (f.index(), fl.start.index())),
         Target::Hangup => None,
     }
 }
@@ -36,12 +37,12 @@ fn cycles(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
         Black,
     }
     let mut colour: Vec<Vec<Colour>> = set
-        .flows
+        .flows()
         .iter()
         .map(|f| vec![Colour::White; f.steps.len()])
         .collect();
     let edges = |(f, s): Node| -> Vec<Node> {
-        let Some(step) = set.flows.get(f).and_then(|fl| fl.steps.get(s)) else {
+        let Some(step) = set.flows().get(f).and_then(|fl| fl.steps.get(s)) else {
             return Vec::new();
         };
         if step.action.waits() {
@@ -54,8 +55,8 @@ fn cycles(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
             .collect()
     };
     let mut reported: HashSet<Vec<Node>> = HashSet::new();
-    for f in 0..set.flows.len() {
-        for s in 0..set.flows[f].steps.len() {
+    for f in 0..set.flows().len() {
+        for s in 0..set.flows()[f].steps.len() {
             if colour[f][s] != Colour::White {
                 continue;
             }
@@ -87,11 +88,11 @@ fn cycles(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
                             let names: Vec<String> = cycle
                                 .iter()
                                 .map(|(cf, cs)| {
-                                    let name = &set.flows[*cf].steps[*cs].name;
+                                    let name = &set.flows()[*cf].steps[*cs].name;
                                     if *cf == next.0 {
                                         name.clone()
                                     } else {
-                                        format!("@{}.{name}", set.flows[*cf].name)
+                                        format!("@{}.{name}", set.flows()[*cf].name)
                                     }
                                 })
                                 .collect();
@@ -119,7 +120,7 @@ fn cycles(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
 fn menu_loops(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
     // The edges a silent caller can take out of a step.
     let silent = |(f, s): Node| -> Vec<Node> {
-        let Some(step) = set.flows.get(f).and_then(|fl| fl.steps.get(s)) else {
+        let Some(step) = set.flows().get(f).and_then(|fl| fl.steps.get(s)) else {
             return Vec::new();
         };
         let targets = match &step.action {
@@ -133,7 +134,7 @@ fn menu_loops(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
             .filter_map(|t| resolve(set, f, t))
             .collect()
     };
-    for (f, flow) in set.flows.iter().enumerate() {
+    for (f, flow) in set.flows().iter().enumerate() {
         for (s, step) in flow.steps.iter().enumerate() {
             if !matches!(step.action, Action::Menu(_) | Action::Ask(_)) {
                 continue;
@@ -163,11 +164,11 @@ fn menu_loops(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
             let names: Vec<String> = path
                 .iter()
                 .map(|(pf, ps)| {
-                    let name = &set.flows[*pf].steps[*ps].name;
+                    let name = &set.flows()[*pf].steps[*ps].name;
                     if *pf == f {
                         name.clone()
                     } else {
-                        format!("@{}.{name}", set.flows[*pf].name)
+                        format!("@{}.{name}", set.flows()[*pf].name)
                     }
                 })
                 .collect();
@@ -191,17 +192,17 @@ fn menu_loops(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
 /// Steps no path reaches from any flow's start or error step.
 fn unreachable(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
     let mut seen: Vec<Vec<bool>> = set
-        .flows
+        .flows()
         .iter()
         .map(|f| vec![false; f.steps.len()])
         .collect();
     let mut work: Vec<Node> = Vec::new();
-    for (f, flow) in set.flows.iter().enumerate() {
+    for (f, flow) in set.flows().iter().enumerate() {
         if !flow.steps.is_empty() {
-            work.push((f, flow.start));
+            work.push((f, flow.start.index()));
         }
         if let Some(e) = flow.on_error {
-            work.push((f, e));
+            work.push((f, e.index()));
         }
     }
     while let Some((f, s)) = work.pop() {
@@ -212,7 +213,7 @@ fn unreachable(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
             continue;
         }
         *slot = true;
-        let action: &Action = &set.flows[f].steps[s].action;
+        let action: &Action = &set.flows()[f].steps[s].action;
         work.extend(
             action
                 .targets()
@@ -220,7 +221,7 @@ fn unreachable(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
                 .filter_map(|(_, t)| resolve(set, f, t)),
         );
     }
-    for (f, flow) in set.flows.iter().enumerate() {
+    for (f, flow) in set.flows().iter().enumerate() {
         for (s, step) in flow.steps.iter().enumerate() {
             if !seen[f][s] {
                 diags.push(Diagnostic::warning(

@@ -9,6 +9,7 @@
 pub mod check;
 pub mod compile;
 mod files;
+pub mod kind;
 pub mod model;
 pub mod raw;
 
@@ -16,7 +17,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use files::{is_flow_file, list_dir, read_all, read_capped};
-pub use model::FlowSet;
+pub use kind::StepKind;
+pub use model::{FlowId, FlowSet, StepId};
 
 use crate::diag::{Diagnostic, Kind, Loc, Severity, Sources};
 use compile::{ParsedFlow, ParsedShared};
@@ -25,12 +27,13 @@ use compile::{ParsedFlow, ParsedShared};
 /// memory for a hostile file.
 pub const MAX_FILE_BYTES: u64 = 1 << 20;
 
-/// The result of loading a flow set: the set and every diagnostic. The set may be served
-/// only when [`Loaded::is_ok`].
+/// The result of loading a flow set: the set and every diagnostic. The set comes out only
+/// through [`Loaded::into_servable`], which refuses a load with errors.
 #[derive(Debug)]
 pub struct Loaded {
-    /// The compiled flows (complete even with errors, for tools; never serve it then).
-    pub set: FlowSet,
+    /// The compiled flows (complete even with errors, so the counts are right; never served
+    /// then).
+    set: FlowSet,
     /// Every problem found, sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
     /// The text of every file read, for rendering diagnostics.
@@ -61,13 +64,36 @@ impl Loaded {
         self.errors() == 0
     }
 
+    /// The set, to serve or run: `Err` gives the load back, unchanged, when it has errors
+    /// (render its diagnostics).
+    // The error is the whole load on purpose (its diagnostics and sources explain the
+    // refusal); it happens once per refused load, so its size does not matter.
+    #[allow(clippy::result_large_err)]
+    pub fn into_servable(self) -> Result<FlowSet, Loaded> {
+        if self.is_ok() {
+            Ok(self.set)
+        } else {
+            Err(self)
+        }
+    }
+
+    /// Number of flows loaded (files not starting with `_`).
+    pub fn flow_count(&self) -> usize {
+        self.set.len()
+    }
+
+    /// Number of steps across all flows.
+    pub fn step_count(&self) -> usize {
+        self.set.step_count()
+    }
+
     /// `flows/: 4 flows, 37 steps, 0 errors, 1 warning`.
     pub fn summary(&self, what: &str) -> String {
         let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
         format!(
             "{what}: {}, {}, {}, {}",
-            plural(self.set.flows.len(), "flow"),
-            plural(self.set.step_count(), "step"),
+            plural(self.flow_count(), "flow"),
+            plural(self.step_count(), "step"),
             plural(self.errors(), "error"),
             plural(self.warnings(), "warning"),
         )

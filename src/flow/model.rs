@@ -10,30 +10,123 @@ use std::sync::Arc;
 
 use regex::Regex;
 
+use super::kind::StepKind;
 use crate::schedule::Schedule;
 use crate::template::Template;
 
-/// Index of a flow within its [`FlowSet`].
-pub type FlowId = usize;
-/// Index of a step within its [`Flow`].
-pub type StepId = usize;
+/// A flow of a [`FlowSet`]: its position in the set. Only the loader makes them, and every
+/// lookup by id is checked, so an id from another set finds nothing rather than panicking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowId(usize);
+
+/// A step of a [`Flow`]: its position in the flow (see [`FlowId`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StepId(usize);
+
+impl FlowId {
+    /// The flow at position `i` of the set being built.
+    pub(in crate::flow) fn new(i: usize) -> FlowId {
+        FlowId(i)
+    }
+
+    /// Its position in the set (what [`FlowSet::flows`] is indexed by).
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+impl StepId {
+    /// The step at position `i` of the flow being built.
+    pub(in crate::flow) fn new(i: usize) -> StepId {
+        StepId(i)
+    }
+
+    /// Its position in the flow (what [`Flow::steps`] is indexed by).
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+impl std::fmt::Display for FlowId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Display for StepId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// Every flow loaded from one directory, with the number index.
+///
+/// Only the loader builds one ([`crate::flow::load_texts`]); [`Default`] is the empty set.
+/// Its parts are read through accessors, so a set cannot be assembled by hand with ids that
+/// point nowhere.
 #[derive(Debug, Default)]
 pub struct FlowSet {
     /// The flows, sorted by name.
-    pub flows: Vec<Flow>,
-    /// Flow name → index.
-    pub by_name: HashMap<String, FlowId>,
+    flows: Vec<Flow>,
+    /// Flow name → id.
+    by_name: HashMap<String, FlowId>,
     /// Dialed number → flow.
-    pub numbers: NumberIndex,
+    numbers: NumberIndex,
 }
 
 impl FlowSet {
+    /// A set from compiled parts (the loader's last step).
+    pub(in crate::flow) fn new(
+        flows: Vec<Flow>,
+        by_name: HashMap<String, FlowId>,
+        numbers: NumberIndex,
+    ) -> FlowSet {
+        FlowSet {
+            flows,
+            by_name,
+            numbers,
+        }
+    }
+
     /// The flow with this name.
     pub fn flow(&self, name: &str) -> Option<(FlowId, &Flow)> {
         let id = *self.by_name.get(name)?;
-        Some((id, self.flows.get(id)?))
+        Some((id, self.get(id)?))
+    }
+
+    /// The flow with this id.
+    pub fn get(&self, id: FlowId) -> Option<&Flow> {
+        self.flows.get(id.0)
+    }
+
+    /// A step of a flow.
+    pub fn step(&self, f: FlowId, s: StepId) -> Option<&Step> {
+        self.get(f)?.get(s)
+    }
+
+    /// The flows, sorted by name (position = [`FlowId::index`]).
+    pub fn flows(&self) -> &[Flow] {
+        &self.flows
+    }
+
+    /// Every flow with its id, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (FlowId, &Flow)> + '_ {
+        self.flows.iter().enumerate().map(|(i, f)| (FlowId(i), f))
+    }
+
+    /// Dialed number → flow.
+    pub fn numbers(&self) -> &NumberIndex {
+        &self.numbers
+    }
+
+    /// Number of flows.
+    pub fn len(&self) -> usize {
+        self.flows.len()
+    }
+
+    /// True for the empty set.
+    pub fn is_empty(&self) -> bool {
+        self.flows.is_empty()
     }
 
     /// Total number of steps (for summaries).
@@ -59,16 +152,30 @@ pub enum NumberMatch {
 #[derive(Debug, Default)]
 pub struct NumberIndex {
     /// Exact numbers, SIP URIs and client names.
-    pub exact: HashMap<String, FlowId>,
+    pub(in crate::flow) exact: HashMap<String, FlowId>,
     /// Prefixes (without the `*`).
-    pub prefixes: HashMap<String, FlowId>,
+    pub(in crate::flow) prefixes: HashMap<String, FlowId>,
     /// Longest prefix length in bytes, to bound the probes.
-    pub max_prefix: usize,
+    pub(in crate::flow) max_prefix: usize,
     /// The flow marked `default: true`.
-    pub default: Option<FlowId>,
+    pub(in crate::flow) default: Option<FlowId>,
 }
 
 impl NumberIndex {
+    /// Routes `pattern` to `flow`: a number as is, or a prefix written `prefix*`. A later
+    /// entry for the same pattern replaces the earlier (the loader reports duplicates).
+    pub fn insert(&mut self, pattern: &str, flow: FlowId) {
+        match pattern.strip_suffix('*') {
+            Some(p) => {
+                self.max_prefix = self.max_prefix.max(p.len());
+                self.prefixes.insert(p.to_string(), flow);
+            }
+            None => {
+                self.exact.insert(pattern.to_string(), flow);
+            }
+        }
+    }
+
     /// The flow answering `to`.
     pub fn lookup(&self, to: &str) -> Option<(FlowId, NumberMatch)> {
         if let Some(&id) = self.exact.get(to) {
@@ -98,7 +205,7 @@ pub struct Flow {
     pub tz: jiff::tz::TimeZone,
     /// Constants (`vars:` here and in shared files; the flow's own win).
     pub consts: HashMap<String, String>,
-    /// The steps, in file order.
+    /// The steps, in file order (position = [`StepId::index`]).
     pub steps: Vec<Step>,
     /// Step name → index.
     pub step_index: HashMap<String, StepId>,
@@ -116,6 +223,11 @@ impl Flow {
     /// The step with this name.
     pub fn step(&self, name: &str) -> Option<StepId> {
         self.step_index.get(name).copied()
+    }
+
+    /// The step with this id.
+    pub fn get(&self, id: StepId) -> Option<&Step> {
+        self.steps.get(id.0)
     }
 }
 
@@ -145,7 +257,12 @@ pub enum Target {
 #[derive(Debug)]
 pub enum Action {
     /// `say`, `play`, `pause`: speak, then go on.
-    Prompt { prompt: Prompt, next: Target },
+    Prompt {
+        /// Which of the three keys the step was written with.
+        kind: PromptKind,
+        prompt: Prompt,
+        next: Target,
+    },
     /// Ordered rules; the first that matches wins; else `otherwise`.
     Route {
         rules: Vec<Rule>,
@@ -179,23 +296,27 @@ pub enum Action {
 }
 
 impl Action {
-    /// The short name used in traces, graphs and URL state.
-    pub fn kind(&self) -> &'static str {
+    /// The kind of step this action was written as.
+    pub fn step_kind(&self) -> StepKind {
         match self {
-            Action::Prompt { .. } => "say",
-            Action::Route { .. } => "route",
-            Action::Set { .. } => "set",
-            Action::Menu(_) => "menu",
-            Action::Ask(_) => "ask",
-            Action::Dial(_) => "dial",
-            Action::Record(_) => "record",
-            Action::Enqueue(_) => "enqueue",
-            Action::Conference(_) => "conference",
-            Action::Goto(_) => "redirect",
-            Action::RedirectUrl(_) => "redirect",
-            Action::Hangup => "hangup",
-            Action::Reject(_) => "reject",
+            Action::Prompt { kind, .. } => kind.step_kind(),
+            Action::Route { .. } => StepKind::Route,
+            Action::Set { .. } => StepKind::Set,
+            Action::Menu(_) => StepKind::Menu,
+            Action::Ask(_) => StepKind::Ask,
+            Action::Dial(_) => StepKind::Dial,
+            Action::Record(_) => StepKind::Record,
+            Action::Enqueue(_) => StepKind::Enqueue,
+            Action::Conference(_) => StepKind::Conference,
+            Action::Goto(_) | Action::RedirectUrl(_) => StepKind::Redirect,
+            Action::Hangup => StepKind::Hangup,
+            Action::Reject(_) => StepKind::Reject,
         }
+    }
+
+    /// The short name used in traces, graphs and URL state ([`StepKind::name`]).
+    pub fn kind(&self) -> &'static str {
+        self.step_kind().name()
     }
 
     /// True for actions after which Twilio calls back (the interpreter stops there).
@@ -252,6 +373,25 @@ impl Action {
             Action::RedirectUrl(_) | Action::Hangup | Action::Reject(_) => {}
         }
         out
+    }
+}
+
+/// Which key wrote an [`Action::Prompt`] step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Say,
+    Play,
+    Pause,
+}
+
+impl PromptKind {
+    /// The step kind it is.
+    pub fn step_kind(self) -> StepKind {
+        match self {
+            PromptKind::Say => StepKind::Say,
+            PromptKind::Play => StepKind::Play,
+            PromptKind::Pause => StepKind::Pause,
+        }
     }
 }
 
@@ -496,16 +636,25 @@ mod tests {
     #[test]
     fn exact_beats_longest_prefix_beats_default() {
         let mut idx = NumberIndex::default();
-        idx.exact.insert("+14155550100".into(), 0);
-        idx.prefixes.insert("+1415".into(), 1);
-        idx.prefixes.insert("+1415555".into(), 2);
+        idx.exact.insert("+14155550100".into(), FlowId(0));
+        idx.prefixes.insert("+1415".into(), FlowId(1));
+        idx.prefixes.insert("+1415555".into(), FlowId(2));
         idx.max_prefix = 8;
-        idx.default = Some(3);
-        assert_eq!(idx.lookup("+14155550100"), Some((0, NumberMatch::Exact)));
-        assert_eq!(idx.lookup("+14155550199"), Some((2, NumberMatch::Prefix)));
-        assert_eq!(idx.lookup("+14150000000"), Some((1, NumberMatch::Prefix)));
-        assert_eq!(idx.lookup("+4420"), Some((3, NumberMatch::Default)));
-        assert_eq!(idx.lookup("é"), Some((3, NumberMatch::Default)));
+        idx.default = Some(FlowId(3));
+        assert_eq!(
+            idx.lookup("+14155550100"),
+            Some((FlowId(0), NumberMatch::Exact))
+        );
+        assert_eq!(
+            idx.lookup("+14155550199"),
+            Some((FlowId(2), NumberMatch::Prefix))
+        );
+        assert_eq!(
+            idx.lookup("+14150000000"),
+            Some((FlowId(1), NumberMatch::Prefix))
+        );
+        assert_eq!(idx.lookup("+4420"), Some((FlowId(3), NumberMatch::Default)));
+        assert_eq!(idx.lookup("é"), Some((FlowId(3), NumberMatch::Default)));
         idx.default = None;
         assert_eq!(idx.lookup("+4420"), None);
     }

@@ -9,7 +9,9 @@
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
+use serde_saphyr::{Location, Spanned};
+
+use super::kind::StepKind;
 
 use crate::schedule::ScheduleSpec;
 
@@ -118,6 +120,91 @@ pub struct RawStep {
     /// Where to go after the action (say, play, pause, set, record, enqueue, conference,
     /// route's otherwise, dial's answered outcome).
     pub next: Option<S<String>>,
+}
+
+/// The action a step sets, typed: one variant per [`StepKind`], borrowing the raw value.
+#[derive(Debug, Clone, Copy)]
+pub enum RawAction<'r> {
+    Say(&'r S<RawPrompt>),
+    Play(&'r S<RawPlay>),
+    Pause(&'r S<u32>),
+    Route(&'r S<Vec<S<RawRule>>>),
+    Menu(&'r S<Box<RawMenu>>),
+    Ask(&'r S<Box<RawAsk>>),
+    Dial(&'r S<Box<RawDial>>),
+    Record(&'r S<Box<RawRecord>>),
+    Enqueue(&'r S<Box<RawEnqueue>>),
+    Conference(&'r S<Box<RawConference>>),
+    Redirect(&'r S<RawRedirect>),
+    Set(&'r S<OrderedMap<S<String>>>),
+    Hangup(&'r S<bool>),
+    Reject(&'r S<String>),
+}
+
+impl RawAction<'_> {
+    /// The kind of step it makes.
+    pub fn kind(&self) -> StepKind {
+        match self {
+            RawAction::Say(_) => StepKind::Say,
+            RawAction::Play(_) => StepKind::Play,
+            RawAction::Pause(_) => StepKind::Pause,
+            RawAction::Route(_) => StepKind::Route,
+            RawAction::Menu(_) => StepKind::Menu,
+            RawAction::Ask(_) => StepKind::Ask,
+            RawAction::Dial(_) => StepKind::Dial,
+            RawAction::Record(_) => StepKind::Record,
+            RawAction::Enqueue(_) => StepKind::Enqueue,
+            RawAction::Conference(_) => StepKind::Conference,
+            RawAction::Redirect(_) => StepKind::Redirect,
+            RawAction::Set(_) => StepKind::Set,
+            RawAction::Hangup(_) => StepKind::Hangup,
+            RawAction::Reject(_) => StepKind::Reject,
+        }
+    }
+
+    /// Where its value starts in the file.
+    pub fn at(&self) -> Location {
+        match self {
+            RawAction::Say(v) => v.referenced,
+            RawAction::Play(v) => v.referenced,
+            RawAction::Pause(v) => v.referenced,
+            RawAction::Route(v) => v.referenced,
+            RawAction::Menu(v) => v.referenced,
+            RawAction::Ask(v) => v.referenced,
+            RawAction::Dial(v) => v.referenced,
+            RawAction::Record(v) => v.referenced,
+            RawAction::Enqueue(v) => v.referenced,
+            RawAction::Conference(v) => v.referenced,
+            RawAction::Redirect(v) => v.referenced,
+            RawAction::Set(v) => v.referenced,
+            RawAction::Hangup(v) => v.referenced,
+            RawAction::Reject(v) => v.referenced,
+        }
+    }
+}
+
+impl RawStep {
+    /// Every action field the step sets, in [`StepKind::ALL`] order (a valid step has
+    /// exactly one).
+    pub fn actions(&self) -> Vec<RawAction<'_>> {
+        let fields = [
+            self.say.as_ref().map(RawAction::Say),
+            self.play.as_ref().map(RawAction::Play),
+            self.pause.as_ref().map(RawAction::Pause),
+            self.route.as_ref().map(RawAction::Route),
+            self.menu.as_ref().map(RawAction::Menu),
+            self.ask.as_ref().map(RawAction::Ask),
+            self.dial.as_ref().map(RawAction::Dial),
+            self.record.as_ref().map(RawAction::Record),
+            self.enqueue.as_ref().map(RawAction::Enqueue),
+            self.conference.as_ref().map(RawAction::Conference),
+            self.redirect.as_ref().map(RawAction::Redirect),
+            self.set.as_ref().map(RawAction::Set),
+            self.hangup.as_ref().map(RawAction::Hangup),
+            self.reject.as_ref().map(RawAction::Reject),
+        ];
+        fields.into_iter().flatten().collect()
+    }
 }
 
 /// A rule of a `route`: `if` (absent = always) then `goto`.
@@ -530,4 +617,24 @@ pub struct RawRedirect {
     pub flow: Option<S<String>>,
     pub step: Option<S<String>>,
     pub url: Option<S<String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_kind_is_a_step_key_and_actions_lists_them_in_table_order() {
+        // A step with every action set: the YAML keys are the table's names, and
+        // `actions` gives one typed action per kind, in `StepKind::ALL` order.
+        let yaml = "say: hi\nplay: https://x/a.mp3\npause: 1\nroute: []\nmenu: {}\nask: {}\n\
+                    dial: {}\nrecord: {}\nenqueue: {}\nconference: {}\nredirect: {}\nset: {}\n\
+                    hangup: true\nreject: busy\n";
+        let step: RawStep = crate::flow::parse_yaml(yaml).expect("parses");
+        let kinds: Vec<StepKind> = step.actions().iter().map(RawAction::kind).collect();
+        assert_eq!(kinds, StepKind::ALL);
+        for k in StepKind::ALL {
+            assert!(yaml.contains(&format!("{}:", k.name())), "{k}");
+        }
+    }
 }

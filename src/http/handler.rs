@@ -29,7 +29,7 @@ use super::verify::{raw_target, signed_base, verify_webhook_decoded};
 use super::{FlowStore, Limits, ServerConfig, Verification};
 use crate::engine::action_url::{self, VoicePath};
 use crate::engine::trace_header;
-use crate::engine::{self, Entry, Event, Params};
+use crate::engine::{self, Entry, Event, Params, Routed};
 use crate::form;
 use crate::twiml::MAX_DOCUMENT_BYTES;
 
@@ -333,12 +333,7 @@ impl App {
         let outcome =
             (self.config.runner)(&served.set, &self.engine, entry, params, Timestamp::now());
         match entry {
-            Entry::Incoming
-                if outcome
-                    .trace
-                    .iter()
-                    .any(|e| matches!(e, Event::NoFlow { .. })) =>
-            {
+            Entry::Incoming if outcome.routed == Some(Routed::NoFlow) => {
                 bump(&self.counters.unrouted)
             }
             Entry::Incoming => bump(&self.counters.calls),

@@ -354,23 +354,28 @@ fn same_reads(
 
 fn load(dir: &Path, settle: Duration) -> Result<(Served, LoadReport), StoreError> {
     let started = Instant::now();
-    let loaded = flow::load_read(read_settled(dir, settle)?);
+    let mut loaded = flow::load_read(read_settled(dir, settle)?);
     let load_time = started.elapsed();
     let summary = loaded.summary(&dir.display().to_string());
-    if !loaded.is_ok() {
-        return Err(StoreError::Invalid(FailedLoad {
-            at: Timestamp::now(),
-            errors: loaded.errors(),
-            diagnostics: loaded.render_diagnostics(),
-            items: loaded.diagnostics,
-            summary,
-        }));
-    }
-    let warnings = loaded.warnings();
+    let (flows, steps, warnings) = (loaded.flow_count(), loaded.step_count(), loaded.warnings());
+    let rendered = loaded.render_diagnostics();
+    let sources = std::mem::take(&mut loaded.sources);
+    let set = match loaded.into_servable() {
+        Ok(set) => set,
+        Err(loaded) => {
+            return Err(StoreError::Invalid(FailedLoad {
+                at: Timestamp::now(),
+                errors: loaded.errors(),
+                diagnostics: rendered,
+                items: loaded.diagnostics,
+                summary,
+            }));
+        }
+    };
     let report = LoadReport {
         summary,
         warnings: if warnings > 0 {
-            loaded.render_diagnostics()
+            rendered
         } else {
             String::new()
         },
@@ -378,13 +383,13 @@ fn load(dir: &Path, settle: Duration) -> Result<(Served, LoadReport), StoreError
         load_time,
     };
     let served = Served {
-        flows: loaded.set.flows.len(),
-        steps: loaded.set.step_count(),
+        flows,
+        steps,
         warnings,
-        set: loaded.set,
+        set,
         loaded_at: Timestamp::now(),
         load_time,
-        sources: loaded.sources,
+        sources,
     };
     Ok((served, report))
 }

@@ -364,6 +364,7 @@ impl HttpTransport {
             response,
             trace: Vec::new(),
             flow: None,
+            routed: None,
             failed: false,
         };
         match reply.trace.as_deref().map(trace_header::decode) {

@@ -32,7 +32,7 @@ use serde_saphyr::{Location, Spanned};
 use crate::diag::{Diagnostic, Kind, Loc, Sources};
 use crate::engine::Config;
 use crate::flow::raw::{OneOrMany, OrderedMap};
-use crate::flow::{self, Loaded};
+use crate::flow::{self, FlowSet};
 use crate::tools::simulate::{self as sim, Call, DialStatus, Ending, Scripted};
 
 /// A spanned value.
@@ -229,13 +229,13 @@ fn at(file: &Arc<Path>, l: Location) -> Loc {
 fn check_case(
     file: &Arc<Path>,
     raw: &S<RawCase>,
-    loaded: &Loaded,
+    loaded: &FlowSet,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Case> {
     let c = &raw.value;
     let before = diags.len();
     let to = c.call.value.to.value.clone();
-    let tz = sim::zone_for(&loaded.set, &to);
+    let tz = sim::zone_for(loaded, &to);
     let when = &c.call.value.at;
     let t = match sim::parse_at(&when.value, &tz) {
         Ok(t) => t,
@@ -331,9 +331,9 @@ fn check_case(
 }
 
 /// Runs one case; returns the problems (empty = pass) and the transcript.
-fn run_case(loaded: &Loaded, case: &Case) -> (Vec<String>, sim::Transcript) {
+fn run_case(loaded: &FlowSet, case: &Case) -> (Vec<String>, sim::Transcript) {
     let mut script = Scripted::new(case.inputs.iter().cloned());
-    let t = sim::run(&loaded.set, &Config::default(), &case.call, &mut script);
+    let t = sim::run(loaded, &Config::default(), &case.call, &mut script);
     let mut problems = Vec::new();
     let e = &case.expect;
     let path = t.path();
@@ -544,7 +544,7 @@ struct Runner<'a> {
     /// Every file read, for diagnostics.
     sources: Sources,
     /// Flow sets by directory, loaded once (`None`: they have errors).
-    flow_sets: HashMap<PathBuf, Option<Loaded>>,
+    flow_sets: HashMap<PathBuf, Option<FlowSet>>,
     /// The counts so far.
     summary: Summary,
 }
@@ -567,7 +567,7 @@ impl Runner<'_> {
         let loaded =
             self.flow_sets.entry(tf.flows.clone()).or_insert_with(|| {
                 match flow::load_dir(&tf.flows) {
-                    Ok(l) if l.is_ok() => Some(l),
+                    Ok(l) if l.is_ok() => l.into_servable().ok(),
                     Ok(l) => {
                         let _ = writeln!(out, "{}", l.render_diagnostics());
                         let _ = writeln!(out, "{}", l.summary(&tf.flows.display().to_string()));

@@ -183,7 +183,7 @@ fn shape(action: &Action) -> Shape {
 
 /// Builds the graph of flow `fid`.
 pub fn build(set: &FlowSet, fid: FlowId) -> Graph {
-    let Some(flow) = set.flows.get(fid) else {
+    let Some(flow) = set.get(fid) else {
         return Graph {
             name: String::new(),
             nodes: Vec::new(),
@@ -219,9 +219,9 @@ pub fn build(set: &FlowSet, fid: FlowId) -> Graph {
             Target::FlowStart(f) if f == fid => return format!("s{}", flow.start),
             Target::Hangup => ("hangup".to_string(), "hang up".to_string()),
             Target::Flow(f, s) => {
-                let fl = set.flows.get(f);
+                let fl = set.get(f);
                 let step = fl
-                    .and_then(|x| x.steps.get(s))
+                    .and_then(|x| x.get(s))
                     .map(|x| x.name.as_str())
                     .unwrap_or("?");
                 (
@@ -231,10 +231,7 @@ pub fn build(set: &FlowSet, fid: FlowId) -> Graph {
             }
             Target::FlowStart(f) => (
                 format!("x{f}"),
-                format!(
-                    "@{}",
-                    set.flows.get(f).map(|x| x.name.as_str()).unwrap_or("?")
-                ),
+                format!("@{}", set.get(f).map(|x| x.name.as_str()).unwrap_or("?")),
             ),
         };
         if !extra.iter().any(|n| n.id == id) {

@@ -23,6 +23,7 @@
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde_json::{Map, Value, json};
 
+use crate::flow::StepKind;
 use crate::flow::compile::OPERATORS;
 use crate::flow::raw::*;
 use crate::schedule::ScheduleSpec;
@@ -426,7 +427,7 @@ fn input_actions(g: &mut Gen) -> (Value, Value) {
     };
     let menu = g.object::<RawMenu>(
         "RawMenu",
-        "A menu: keys and/or spoken keywords to steps, with retries.",
+        StepKind::Menu.help(),
         gather(vec![
             (
                 "options",
@@ -450,7 +451,7 @@ fn input_actions(g: &mut Gen) -> (Value, Value) {
     );
     let ask = g.object::<RawAsk>(
         "RawAsk",
-        "Collect keys or speech into a call variable.",
+        StepKind::Ask.help(),
         gather(vec![
             (
                 "input",
@@ -483,7 +484,7 @@ fn call_actions(g: &mut Gen) -> (Value, Value, Value, Value, Value) {
     }
     let dial = g.object::<RawDial>(
         "RawDial",
-        "Connect the caller to numbers, sip: URIs or client: identities.",
+        StepKind::Dial.help(),
         vec![
             (
                 "to",
@@ -517,7 +518,7 @@ fn call_actions(g: &mut Gen) -> (Value, Value, Value, Value, Value) {
     );
     let record = g.object::<RawRecord>(
         "RawRecord",
-        "Record a message (voicemail).",
+        StepKind::Record.help(),
         vec![
             ("prompt", d(r("prompt"), "Said before the beep.")),
             ("max_length", count(1, 14400, "Longest recording in seconds.")),
@@ -532,7 +533,7 @@ fn call_actions(g: &mut Gen) -> (Value, Value, Value, Value, Value) {
     );
     let enqueue = g.object::<RawEnqueue>(
         "RawEnqueue",
-        "Put the caller in a queue.",
+        StepKind::Enqueue.help(),
         vec![
             ("queue", d(text(), "The queue name.")),
             ("wait_url", d(text(), "TwiML played while waiting.")),
@@ -545,7 +546,7 @@ fn call_actions(g: &mut Gen) -> (Value, Value, Value, Value, Value) {
     );
     let conference = g.object::<RawConference>(
         "RawConference",
-        "Put the caller in a conference room.",
+        StepKind::Conference.help(),
         vec![
             ("room", d(text(), "The room name.")),
             ("start_on_enter", boolean("The conference starts when this caller enters.")),
@@ -564,7 +565,7 @@ fn call_actions(g: &mut Gen) -> (Value, Value, Value, Value, Value) {
     );
     let mut redirect = g.object::<RawRedirect>(
         "RawRedirect",
-        "Go to another flow (its start or a step) or to external TwiML.",
+        StepKind::Redirect.help(),
         vec![
             ("flow", d(text(), "Another flow of the set.")),
             (
@@ -589,12 +590,12 @@ fn step_def(g: &mut Gen, defs: &mut Map<String, Value>) {
         "A step: exactly one action, plus `next` where the action goes on.",
         vec![
             ("description", d(text(), "Free text for humans.")),
-            ("say", d(r("prompt"), "Speak (or play), then go to `next`.")),
-            ("play", d(r("play"), "Play audio, then go to `next`.")),
-            ("pause", seconds("Seconds of silence, then `next`.")),
+            ("say", d(r("prompt"), StepKind::Say.help())),
+            ("play", d(r("play"), StepKind::Play.help())),
+            ("pause", seconds(StepKind::Pause.help())),
             (
                 "route",
-                json!({ "type": "array", "items": r("rule"), "description": "Rules in order; the first that matches wins, else `next`." }),
+                json!({ "type": "array", "items": r("rule"), "description": StepKind::Route.help() }),
             ),
             ("menu", menu),
             ("ask", ask),
@@ -607,36 +608,21 @@ fn step_def(g: &mut Gen, defs: &mut Map<String, Value>) {
                 "set",
                 json!({
                     "type": "object",
-                    "description": "Call variables to set (templates allowed), then `next`.",
+                    "description": StepKind::Set.help(),
                     "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" },
                     "additionalProperties": r("text")
                 }),
             ),
-            ("hangup", json!({ "const": true, "description": "End the call." })),
+            ("hangup", json!({ "const": true, "description": StepKind::Hangup.help() })),
             (
                 "reject",
-                json!({ "enum": ["busy", "rejected"], "description": "Refuse the call without answering." }),
+                json!({ "enum": ["busy", "rejected"], "description": StepKind::Reject.help() }),
             ),
             ("next", target("Where to go after the action (default: hang up).")),
         ],
         &[],
     );
-    let actions = [
-        "say",
-        "play",
-        "pause",
-        "route",
-        "menu",
-        "ask",
-        "dial",
-        "record",
-        "enqueue",
-        "conference",
-        "redirect",
-        "set",
-        "hangup",
-        "reject",
-    ];
+    let actions = StepKind::ALL.map(StepKind::name);
     step["oneOf"] = Value::Array(actions.iter().map(|a| json!({ "required": [a] })).collect());
     defs.insert("step".into(), step);
 }

@@ -43,8 +43,8 @@ fn route_without_match_fails_safe_to_on_error() {
         )
     );
     let loaded = load_any(&[("acme.yaml", &yaml)]);
-    assert!(loaded.is_ok());
-    let mut call = Call::new(&loaded.set, CALLER, MAIN);
+    let loaded = loaded.into_servable().expect("no errors");
+    let mut call = Call::new(&loaded, CALLER, MAIN);
     let out = call.send(&[]).clone();
     assert!(out.failed);
     assert_eq!(
@@ -70,13 +70,13 @@ fn a_call_survives_its_flow_changing() {
         "acme.yaml".into(),
         flow("  entry:\n    say: New start\n").replace("entry", "begin"),
     )]);
-    assert!(renamed.is_ok());
+    let renamed = renamed.into_servable().expect("no errors");
     let params = Params::from_pairs(vec![
         ("Digits".into(), "1".into()),
         ("To".into(), MAIN.into()),
     ]);
     let out = engine::run(
-        &renamed.set,
+        &renamed,
         &Config::default(),
         Entry::Continue {
             flow: &pending.0,
@@ -107,10 +107,10 @@ fn a_call_survives_its_flow_changing() {
         "  entry:\n    say: \"Other {{vars.account}}\"\n  x:\n    ask: { prompt: p, save_as: account, next: hangup }\n",
     );
     let other = load_any(&[("other.yaml", &other_text)]);
-    assert!(other.is_ok(), "{}", other.render_diagnostics());
+    let other = (other.into_servable()).unwrap_or_else(|l| panic!("{}", l.render_diagnostics()));
     let query = format!("{}&v.account=42", pending.2);
     let out = engine::run(
-        &other.set,
+        &other,
         &Config::default(),
         Entry::Continue {
             flow: &pending.0,
@@ -197,8 +197,8 @@ const RANDOM_REQUESTS: usize = 3000;
 #[test]
 fn random_requests_never_break_the_engine() {
     let loaded = switchboard::flow::load_dir(&root().join("flows")).unwrap();
-    assert!(loaded.is_ok());
-    let set = &loaded.set;
+    let loaded = loaded.into_servable().expect("no errors");
+    let set = &loaded;
     let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let alphabet: Vec<char> = "0123456789#*abc+&<>\"'%=;.\u{0}\u{7}\u{FFFF}é "
         .chars()
@@ -226,7 +226,7 @@ fn random_requests_never_break_the_engine() {
     // Every `(flow, step)` a continuation was forged for.
     let mut continued = std::collections::HashSet::new();
     for i in 0..RANDOM_REQUESTS {
-        let flow = rng.pick(&set.flows);
+        let flow = rng.pick(set.flows());
         let step = rng.pick(&flow.steps);
         let mut pairs = vec![("To".to_string(), "+14155550100".to_string())];
         for _ in 0..rng.below(5) {
@@ -263,7 +263,7 @@ fn random_requests_never_break_the_engine() {
         sent += 1;
     }
     assert_eq!(sent, RANDOM_REQUESTS, "sent {sent} random requests");
-    let steps: usize = set.flows.iter().map(|f| f.steps.len()).sum();
+    let steps: usize = set.flows().iter().map(|f| f.steps.len()).sum();
     assert_eq!(
         continued.len(),
         steps,

@@ -62,9 +62,10 @@ fn every_shipped_flow_draws() {
     let mut drawn = 0;
     for dir in sets {
         let loaded = switchboard::flow::load_dir(&dir).expect("loads");
-        assert!(loaded.is_ok(), "{}", loaded.render_diagnostics());
-        for (fid, flow) in loaded.set.flows.iter().enumerate() {
-            let g = switchboard::tools::graph::build(&loaded.set, fid);
+        let loaded =
+            (loaded.into_servable()).unwrap_or_else(|l| panic!("{}", l.render_diagnostics()));
+        for (fid, flow) in loaded.iter() {
+            let g = switchboard::tools::graph::build(&loaded, fid);
             let text = switchboard::tools::graph::mermaid(&g);
             assert!(text.starts_with("flowchart TD\n"));
             let (declared, used) = mermaid_ids(&text);

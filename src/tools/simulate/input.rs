@@ -106,7 +106,7 @@ pub fn waiting_for(
     {
         if let Some((_, fl)) = set.flow(flow)
             && let Some(sid) = fl.step(step)
-            && let Some(st) = fl.steps.get(sid)
+            && let Some(st) = fl.get(sid)
         {
             match &st.action {
                 Action::Menu(m) => {

@@ -147,9 +147,9 @@ impl Call {
 /// The zone a call's civil times are read in: the zone of the flow that answers `to`, else
 /// UTC (a call no flow answers is rejected whatever the time).
 pub fn zone_for(set: &FlowSet, to: &str) -> TimeZone {
-    set.numbers
+    set.numbers()
         .lookup(to)
-        .and_then(|(fid, _)| set.flows.get(fid))
+        .and_then(|(fid, _)| set.get(fid))
         .map(|f| f.tz.clone())
         .unwrap_or(TimeZone::UTC)
 }

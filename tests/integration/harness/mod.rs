@@ -111,12 +111,10 @@ impl FlowDir {
 /// Loads flows from `(file name, text)` pairs and asserts there is no error.
 pub fn load(files: &[(&str, &str)]) -> FlowSet {
     let loaded = load_any(files);
-    assert!(
-        loaded.is_ok(),
-        "flows have errors:\n{}",
-        loaded.render_diagnostics()
-    );
-    loaded.set
+    match loaded.into_servable() {
+        Ok(set) => set,
+        Err(l) => panic!("flows have errors:\n{}", l.render_diagnostics()),
+    }
 }
 
 /// Loads flows from `(file name, text)` pairs, errors or not.

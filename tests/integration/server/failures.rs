@@ -79,6 +79,7 @@ fn oversized_runner(
         response: switchboard::twiml::Response::new(),
         trace: vec![],
         flow: None,
+        routed: None,
         failed: false,
     }
 }

@@ -1,0 +1,86 @@
+//! The interpreter's own tests: how a webhook is routed, and step kinds in the trace.
+
+use super::*;
+use crate::flow::StepKind;
+use crate::flow::model::NumberMatch;
+
+fn load(yaml: &str) -> FlowSet {
+    crate::flow::load_texts(vec![("acme.yaml".into(), yaml.to_string())])
+        .into_servable()
+        .unwrap_or_else(|l| panic!("{}", l.render_diagnostics()))
+}
+
+const FLOW: &str = "numbers: [\"+14155550100\"]\nstart: hi\nsteps:\n  hi:\n    play: https://x.example/a.mp3\n    next: wait\n  wait:\n    pause: 2\n    next: menu\n  menu:\n    menu:\n      prompt: Press 1.\n      options: { \"1\": bye }\n  bye:\n    say: Bye.\n";
+
+fn params(to: &str) -> Params {
+    Params::from_pairs(vec![("To".into(), to.into())])
+}
+
+#[test]
+fn the_outcome_says_how_the_call_was_routed() {
+    let set = load(FLOW);
+    let cfg = Config::default();
+    let now = Timestamp::UNIX_EPOCH;
+    let (acme, _) = set.flow("acme").expect("loaded");
+    let out = run(&set, &cfg, Entry::Incoming, &params("+14155550100"), now);
+    assert_eq!(out.routed, Some(Routed::Number(acme, NumberMatch::Exact)));
+    let out = run(&set, &cfg, Entry::Incoming, &params("+1999"), now);
+    assert_eq!(out.routed, Some(Routed::NoFlow));
+    let cont = Entry::Continue {
+        flow: "acme",
+        step: "menu",
+        query: "",
+    };
+    let out = run(&set, &cfg, cont, &params("+1999"), now);
+    assert_eq!(out.routed, Some(Routed::Url(acme)));
+    // A continuation whose flow is gone is routed by number again.
+    let gone = Entry::Continue {
+        flow: "gone",
+        step: "menu",
+        query: "",
+    };
+    let out = run(&set, &cfg, gone, &params("+1999"), now);
+    assert_eq!(out.routed, Some(Routed::NoFlow));
+}
+
+#[test]
+fn play_and_pause_steps_enter_as_their_own_kind() {
+    let set = load(FLOW);
+    let out = run(
+        &set,
+        &Config::default(),
+        Entry::Incoming,
+        &params("+14155550100"),
+        Timestamp::UNIX_EPOCH,
+    );
+    let kinds: Vec<&str> = out
+        .trace
+        .iter()
+        .filter_map(|e| match e {
+            Event::Enter { kind, .. } => Some(*kind),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [StepKind::Play, StepKind::Pause, StepKind::Menu].map(StepKind::name)
+    );
+}
+
+#[test]
+fn the_empty_set_answers_every_webhook() {
+    let set = FlowSet::default();
+    let cfg = Config::default();
+    for entry in [
+        Entry::Incoming,
+        Entry::Continue {
+            flow: "acme",
+            step: "menu",
+            query: "w=m&a=2",
+        },
+    ] {
+        let out = run(&set, &cfg, entry, &params("+1"), Timestamp::UNIX_EPOCH);
+        assert!(out.twiml.contains("<Reject"), "{}", out.twiml);
+        assert_eq!(out.routed, Some(Routed::NoFlow));
+    }
+}
