@@ -8,6 +8,14 @@
 //! Same runtime as `switchboard serve` (multi-threaded, one worker per CPU it may run on,
 //! so `taskset -c 0` gives both one worker). Runs until killed.
 
+// A benchmark program: it prints its report, and a failed setup may stop it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
 #[path = "support/mod.rs"]
 mod support;
 

@@ -6,6 +6,14 @@
 //! Inputs are the realistic 25-parameter webhooks of the load generator
 //! (`support::incoming_params`).
 
+// A benchmark program: it prints its report, and a failed setup may stop it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
 #[path = "support/mod.rs"]
 mod support;
 

@@ -16,6 +16,14 @@
 //! inclusive cost of `switchboard::http::server::connection` divided by N (the baseline's:
 //! `support::serve_baseline`). Prints wall time per request too, which is only indicative.
 
+// A benchmark program: it prints its report, and a failed setup may stop it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
 #[path = "support/mod.rs"]
 mod support;
 

@@ -19,6 +19,14 @@
 //!
 //! The numbers are recorded in docs/operations.md.
 
+// A benchmark program: it prints its report, and a failed setup may stop it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
 #[path = "support/mod.rs"]
 mod support;
 

@@ -43,6 +43,7 @@ fn sign_with<M: Mac + KeyInit>(key: &Secret, url: &str, params: &[(String, Strin
     STANDARD.encode(mac.finalize().into_bytes())
 }
 
+#[allow(clippy::expect_used)] // the invariant is stated below
 pub(super) fn new_mac<M: Mac + KeyInit>(key: &[u8]) -> M {
     // Only instantiated with `Hmac<_>`: HMAC is defined for keys of any length (long keys are
     // hashed, short ones zero-padded), so `new_from_slice` never returns `InvalidLength`.

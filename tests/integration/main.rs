@@ -3,6 +3,14 @@
 //! client), `harness::caller` (the simulated caller), `harness::binary` (runs the
 //! `switchboard` binary), `harness::golden` (golden files, `BLESS=1`) and `harness::rng`.
 
+// Tests: a failed setup is a failed test, and a skip is said out loud.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
 mod call;
 mod checker;
 mod conditions;
