@@ -26,6 +26,8 @@
 //!   `flow-check`, `simulate`, `call`, `test`, `graph`, `schema`, `sign`) owning its flags,
 //!   help and exit codes ([`cli::exit`]); nothing imports it.
 
+#![forbid(unsafe_code)]
+
 pub mod cli;
 pub mod diag;
 pub mod engine;
