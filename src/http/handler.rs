@@ -25,6 +25,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use jiff::Timestamp;
 
 use super::counters::{Counters, GaugeGuard, bump};
+use super::throttle::{Throttle, Verdict};
 use super::verify::{raw_target, signed_base, verify_webhook_decoded};
 use super::{FlowStore, Limits, ServerConfig, Verification};
 use crate::engine::action_url::{self, VoicePath};
@@ -56,7 +57,14 @@ pub(crate) struct App {
     started: Instant,
     /// What has been handled.
     pub(crate) counters: Counters,
+    /// Limits "signature check failed" lines (a flood of forged requests).
+    rejection_lines: Throttle,
+    /// Limits "request refused" lines (a flood of bad paths, methods, bodies).
+    refusal_lines: Throttle,
 }
+
+/// Log lines of one kind let through per second under a flood; the rest are counted.
+const LOG_LINES_PER_SECOND: u32 = 20;
 
 /// Where a request goes, from its path alone.
 #[derive(Debug, Clone, Copy)]
@@ -140,7 +148,6 @@ enum Callback {
     Recording {
         recording_status: String,
         recording_sid: Option<String>,
-        recording_url: Option<String>,
         recording_duration: Option<String>,
         error_code: Option<String>,
     },
@@ -173,6 +180,8 @@ impl App {
             safe_document,
             started: Instant::now(),
             counters: Counters::default(),
+            rejection_lines: Throttle::new(LOG_LINES_PER_SECOND, Duration::from_secs(1)),
+            refusal_lines: Throttle::new(LOG_LINES_PER_SECOND, Duration::from_secs(1)),
         }
     }
 
@@ -392,7 +401,8 @@ impl App {
         note.callback = Some(Callback::Recording {
             recording_status: clip(status),
             recording_sid: params.get("RecordingSid").map(clip),
-            recording_url: params.get("RecordingUrl").map(clip),
+            // Not the URL: recordings are often fetchable without authentication, so the URL
+            // is as good as the recording. The Sid finds it in the Twilio Console.
             recording_duration: params.get("RecordingDuration").map(clip),
             error_code: params.get("ErrorCode").map(clip),
         });
@@ -478,10 +488,14 @@ impl App {
             return;
         }
         if let Some(reason) = &note.rejection {
-            tracing::warn!(
-                endpoint, method, path, status, latency_us, call_sid, peer = %peer, reason,
-                "signature check failed"
-            );
+            // Throttled: a flood of forged requests is counted (`signature_rejections`), not
+            // logged line by line.
+            if let Verdict::Log { left_out } = self.rejection_lines.check() {
+                tracing::warn!(
+                    endpoint, method, path, status, latency_us, call_sid, peer = %peer, reason,
+                    left_out, "signature check failed"
+                );
+            }
             return;
         }
         match &note.callback {
@@ -508,7 +522,6 @@ impl App {
             Some(Callback::Recording {
                 recording_status,
                 recording_sid,
-                recording_url,
                 recording_duration,
                 error_code,
             }) => tracing::info!(
@@ -520,7 +533,6 @@ impl App {
                 call_sid,
                 recording_status,
                 recording_sid,
-                recording_url,
                 recording_duration,
                 error_code,
                 "recording status"
@@ -554,10 +566,14 @@ impl App {
             None if matches!(route, Route::Healthz | Route::Readyz) && status < 400 => {
                 tracing::debug!(endpoint, method, path, status, latency_us, "probe")
             }
-            None => tracing::info!(
-                endpoint, method, path, status, latency_us, call_sid, peer = %peer,
-                "request refused"
-            ),
+            None => {
+                if let Verdict::Log { left_out } = self.refusal_lines.check() {
+                    tracing::info!(
+                        endpoint, method, path, status, latency_us, call_sid, peer = %peer,
+                        left_out, "request refused"
+                    );
+                }
+            }
         }
     }
 }

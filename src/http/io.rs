@@ -107,3 +107,180 @@ impl<T: Write + Unpin> Write for Deadlined<T> {
         self.guard(cx, |io, cx| io.poll_shutdown(cx))
     }
 }
+
+/// A socket that gives hyper's own error answers a body.
+///
+/// When a request cannot even be parsed (a malformed request line or header, a head over
+/// the size limit), hyper answers by itself, before any handler runs, with an empty body:
+/// `400 Bad Request` or `431 Request Header Fields Too Large`, `connection: close`,
+/// `content-length: 0`. hyper has no hook for that answer, so this wrapper recognises it on
+/// its way out (switchboard's own answers always carry a `content-type` and a body, so they
+/// never match) and sends it with a one-line plain-text reason instead, like every other
+/// refusal. It is the last thing written on the connection (`connection: close`).
+pub(crate) struct Reasoned<T> {
+    /// The socket.
+    inner: T,
+    /// A rewritten answer not yet written, and how much of it has been.
+    pending: Vec<u8>,
+    /// Bytes of `pending` already written.
+    sent: usize,
+}
+
+impl<T> Reasoned<T> {
+    /// Wraps `inner`.
+    pub(crate) fn new(inner: T) -> Reasoned<T> {
+        Reasoned {
+            inner,
+            pending: Vec::new(),
+            sent: 0,
+        }
+    }
+}
+
+/// The reason sent with each answer hyper makes by itself.
+const REASONS: &[(&[u8], &str)] = &[
+    (
+        b"HTTP/1.1 400 ",
+        "bad request: the request line or a header is malformed\n",
+    ),
+    (
+        b"HTTP/1.1 431 ",
+        "request head too large (see --max-header-bytes)\n",
+    ),
+    (b"HTTP/1.1 414 ", "request URI too long\n"),
+];
+
+/// hyper's own error answer with a reason in its body, or `None` for any other bytes.
+fn with_reason(head: &[u8]) -> Option<Vec<u8>> {
+    let (_, reason) = REASONS.iter().find(|(p, _)| head.starts_with(p))?;
+    let text = std::str::from_utf8(head).ok()?;
+    let lower = text.to_ascii_lowercase();
+    if !text.ends_with("\r\n\r\n")
+        || !lower.contains("\r\ncontent-length: 0\r\n")
+        || lower.contains("\r\ncontent-type:")
+    {
+        return None;
+    }
+    let at = lower.find("\r\ncontent-length: 0\r\n")?;
+    let end = at + "\r\ncontent-length: 0".len();
+    let mut out = String::with_capacity(text.len() + reason.len() + 64);
+    out.push_str(&text[..at]);
+    out.push_str(&format!(
+        "\r\ncontent-length: {}\r\ncontent-type: text/plain; charset=utf-8",
+        reason.len()
+    ));
+    out.push_str(&text[end..]);
+    out.push_str(reason);
+    Some(out.into_bytes())
+}
+
+impl<T: Write + Unpin> Reasoned<T> {
+    /// Writes what is pending; `Ready(Ok)` once nothing is.
+    fn drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.sent < self.pending.len() {
+            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, &self.pending[self.sent..]))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.sent += n;
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<T: Read + Unpin> Read for Reasoned<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: Write + Unpin> Write for Reasoned<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        ready!(self.drain(cx))?;
+        if let Some(answer) = with_reason(buf) {
+            // Taken whole: the rewritten answer is queued and written by `drain`.
+            self.pending = answer;
+            self.sent = 0;
+            let _ = self.drain(cx)?;
+            return Poll::Ready(Ok(buf.len()));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        // hyper writes its own error answer as one buffer; look at the first non-empty one.
+        let first = bufs.iter().find(|b| !b.is_empty());
+        match first {
+            Some(b) if self.sent < self.pending.len() || with_reason(b).is_some() => {
+                self.poll_write(cx, b)
+            }
+            _ => Pin::new(&mut self.inner).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.drain(cx))?;
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.drain(cx))?;
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hypers_own_error_answers_get_a_reason() {
+        let head = b"HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\ndate: Sun, 29 Nov 2026 11:55:25 GMT\r\n\r\n";
+        let out = String::from_utf8(with_reason(head).unwrap()).unwrap();
+        let (h, body) = out.split_once("\r\n\r\n").unwrap();
+        assert_eq!(body, "request head too large (see --max-header-bytes)\n");
+        assert!(
+            h.contains(&format!("content-length: {}", body.len())),
+            "{h}"
+        );
+        assert!(h.contains("content-type: text/plain"), "{h}");
+        assert!(
+            h.contains("connection: close") && h.contains("date: "),
+            "{h}"
+        );
+    }
+
+    #[test]
+    fn switchboards_own_answers_are_left_alone() {
+        for bytes in [
+            &b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 12\r\n\r\n"
+                [..],
+            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n",
+            b"<Response/>",
+            b"",
+        ] {
+            assert!(
+                with_reason(bytes).is_none(),
+                "{:?}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+    }
+}

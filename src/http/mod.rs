@@ -33,6 +33,7 @@ pub mod logline;
 pub mod reload;
 mod server;
 pub mod store;
+mod throttle;
 pub mod verify;
 
 use std::net::SocketAddr;

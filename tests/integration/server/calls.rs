@@ -202,4 +202,8 @@ fn status_and_recording_callbacks_are_accepted_counted_and_logged() {
         "REf080747abb7fe7b81a6b958e69ecff7b"
     );
     assert_eq!(failed["call_sid"], "CAeb235b73b619126b4828311b926f50d4");
+    // Never the recording's URL: it is often fetchable without authentication.
+    let logs = s.logs.text();
+    assert!(!logs.contains("api.twilio.com"), "{logs}");
+    assert!(!logs.contains("recording_url"), "{logs}");
 }

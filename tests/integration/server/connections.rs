@@ -17,16 +17,15 @@ fn open_connections(s: &TestServer) -> u64 {
     s.counter("connections")
 }
 
-/// Waits (bounded) until `/readyz` counts exactly `want` open connections; returns how long
-/// that took.
-fn wait_for_connections(s: &TestServer, want: u64) -> Duration {
+/// Waits until `/readyz` counts exactly `want` open connections, for at most `bound`.
+fn wait_for_connections(s: &TestServer, want: u64, bound: Duration) {
     let start = Instant::now();
     loop {
         let n = open_connections(s);
         if n == want {
-            return start.elapsed();
+            return;
         }
-        assert!(start.elapsed() < BOUND, "{n} connections open, want {want}");
+        assert!(start.elapsed() < bound, "{n} connections open, want {want}");
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -66,7 +65,7 @@ fn clients_that_never_read_are_closed_after_the_write_timeout() {
             c.limits.max_requests_per_connection = u64::MAX;
         })
         .start();
-    const CLIENTS: usize = 4;
+    const CLIENTS: usize = 2;
     let mut clients: Vec<TcpStream> = (0..CLIENTS).map(|_| stingy_client(s.addr)).collect();
     let mut sent = 0;
     for c in &mut clients {
@@ -75,9 +74,10 @@ fn clients_that_never_read_are_closed_after_the_write_timeout() {
         sent += pipeline_without_reading(c, 20_000);
     }
     assert!(sent >= CLIENTS * 100, "only {sent} requests sent");
-    // Neither the header timeout (a minute here) nor the request cap (none) can end them.
-    let took = wait_for_connections(&s, 1);
-    assert!(took < Duration::from_secs(10), "reaped after {took:?}");
+    // Neither the header timeout (a minute here) nor the request cap (none) can end them:
+    // only the write timeout. The bound is generous because the server first answers
+    // thousands of requests (a debug build, on a busy machine) before its buffers fill.
+    wait_for_connections(&s, 1, Duration::from_secs(45));
     drop(clients);
 }
 

@@ -102,6 +102,30 @@ fn oversized_headers_get_431() {
     let _ = c.write_all(req.as_bytes());
     let r = Reply::parse(&read_all(&mut c));
     assert_eq!(r.status, 431);
+    assert_eq!(r.body, "request head too large (see --max-header-bytes)\n");
+}
+
+#[test]
+fn malformed_requests_get_400_with_a_reason() {
+    let s = TestServer::builder().start();
+    let mut cases = 0;
+    for req in [
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nNot a header\r\n\r\n",
+        "GARBAGE\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n",
+    ] {
+        let mut c = s.connect();
+        let _ = c.write_all(req.as_bytes());
+        let r = Reply::parse(&read_all(&mut c));
+        assert_eq!(r.status, 400, "{req:?}");
+        assert_eq!(
+            r.body, "bad request: the request line or a header is malformed\n",
+            "{req:?}"
+        );
+        assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
+        cases += 1;
+    }
+    assert_eq!(cases, 3);
 }
 
 #[test]

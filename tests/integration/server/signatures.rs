@@ -88,6 +88,26 @@ fn bad_signatures_get_403_and_are_logged_without_secrets() {
 }
 
 #[test]
+fn a_flood_of_forged_requests_is_counted_not_logged_line_by_line() {
+    let s = TestServer::builder().start();
+    let body = harness::webhook("incoming-call");
+    const FORGED: u64 = 300;
+    for _ in 0..FORGED {
+        assert_eq!(s.post_signed("/voice", &body, "AAAA", &[]).status, 403);
+    }
+    assert_eq!(s.counter("signature_rejections"), FORGED);
+    let lines = s
+        .logs
+        .lines()
+        .into_iter()
+        .filter(|l| l["message"] == "signature check failed")
+        .count();
+    // A few lines per second, however many requests; 300 requests take well under the
+    // seconds that would let 300 lines through.
+    assert!((1..FORGED as usize / 2).contains(&lines), "{lines} lines");
+}
+
+#[test]
 fn forwarded_headers_are_ignored_unless_trusted() {
     let body = harness::webhook("incoming-call");
     let sig = signature::sign(
