@@ -23,6 +23,7 @@ pub mod trace_header;
 
 use jiff::Timestamp;
 
+pub use crate::form::Params;
 pub use state::{CallState, Wait};
 pub use trace::Event;
 
@@ -73,109 +74,6 @@ pub enum Entry<'a> {
         /// The raw query string (the call state).
         query: &'a str,
     },
-}
-
-/// Request parameters, in the order received (the first value of a name wins).
-///
-/// Stored packed, every name and value back to back in one string, so building them for a
-/// webhook of 25 parameters costs two allocations rather than fifty (the server builds one
-/// per request).
-#[derive(Clone, Default)]
-pub struct Params {
-    /// Every name and value as decoded, back to back.
-    text: String,
-    /// Per pair, in order: where its name ends and where its value ends in `text` (a name
-    /// starts where the previous value ends).
-    ends: Vec<(usize, usize)>,
-}
-
-impl Params {
-    /// Room for `pairs` pairs of `bytes` bytes in total.
-    pub fn with_capacity(pairs: usize, bytes: usize) -> Params {
-        Params {
-            text: String::with_capacity(bytes),
-            ends: Vec::with_capacity(pairs),
-        }
-    }
-
-    /// From decoded pairs.
-    pub fn from_pairs(pairs: Vec<(String, String)>) -> Params {
-        let bytes = pairs.iter().map(|(k, v)| k.len() + v.len()).sum();
-        let mut params = Params::with_capacity(pairs.len(), bytes);
-        for (k, v) in &pairs {
-            params.push(k, v);
-        }
-        params
-    }
-
-    /// Adds one pair after the existing ones.
-    pub fn push(&mut self, name: &str, value: &str) {
-        self.text.push_str(name);
-        let name_end = self.text.len();
-        self.text.push_str(value);
-        self.ends.push((name_end, self.text.len()));
-    }
-
-    /// Adds pairs (e.g. GET webhook parameters in the query) after the existing ones.
-    pub fn extend(&mut self, more: impl IntoIterator<Item = (String, String)>) {
-        for (k, v) in more {
-            self.push(&k, &v);
-        }
-    }
-
-    /// The first value of `name`.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        // A linear scan (webhooks have about 25 parameters), comparing lengths before bytes.
-        let mut start = 0;
-        for &(name_end, value_end) in &self.ends {
-            if name_end - start == name.len()
-                && self.text.as_bytes().get(start..name_end) == Some(name.as_bytes())
-            {
-                return self.text.get(name_end..value_end);
-            }
-            start = value_end;
-        }
-        None
-    }
-
-    /// All pairs, in order.
-    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        let mut start = 0;
-        self.ends.iter().map(move |&(name_end, value_end)| {
-            // The ends were recorded by `push` at `str` boundaries, in increasing order.
-            let pair = (
-                self.text.get(start..name_end).unwrap_or_default(),
-                self.text.get(name_end..value_end).unwrap_or_default(),
-            );
-            start = value_end;
-            pair
-        })
-    }
-
-    /// Number of pairs.
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// True when there are no pairs.
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-}
-
-impl std::fmt::Debug for Params {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The shape the derived `Debug` of a list of pairs had.
-        struct Pairs<'a>(&'a Params);
-        impl std::fmt::Debug for Pairs<'_> {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_list().entries(self.0.pairs()).finish()
-            }
-        }
-        f.debug_struct("Params")
-            .field("pairs", &Pairs(self))
-            .finish()
-    }
 }
 
 /// The answer to one webhook.

@@ -125,11 +125,13 @@ impl CallState {
         s
     }
 
-    /// Reads the state from a query string. Lenient: unknown keys (Twilio's GET parameters
-    /// share the query) and malformed values are ignored, never an error.
+    /// Reads the state from a query string, never an error: unknown keys (Twilio's GET
+    /// parameters share the query) and malformed values are ignored, and a query that is not
+    /// valid form encoding (the crate's one strict decoder, [`crate::form`]) carries no state
+    /// at all — the interpreter never writes one.
     pub fn decode(query: &str) -> CallState {
         let mut st = CallState::default();
-        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        for (k, v) in crate::form::parse(query.as_bytes()).unwrap_or_default() {
             match k.as_ref() {
                 "k" => st.wait = Wait::from_code(&v),
                 // Real values are small (attempts ≤ 10, legs ≤ 10); clamping keeps arithmetic
@@ -173,10 +175,13 @@ mod tests {
 
     #[test]
     fn decode_is_lenient() {
-        let st = CallState::decode("k=zz&n=x&v.bad-name=1&v.ok=2&Digits=5&%ZZ");
+        let st = CallState::decode("k=zz&n=x&v.bad-name=1&v.ok=2&Digits=5");
         assert_eq!(st.wait, None);
         assert_eq!(st.attempt, 0);
         assert_eq!(st.vars, vec![("ok".to_string(), "2".to_string())]);
+        // Not form encoding at all: no state, not an error.
+        let st = CallState::decode("k=m&n=2&v.ok=2&%ZZ");
+        assert_eq!((st.wait, st.attempt, st.vars.len()), (None, 0, 0));
         let st = CallState::decode("n=4294967295&l=4294967295");
         assert_eq!((st.attempt, st.leg), (MAX_COUNTER, MAX_COUNTER));
     }

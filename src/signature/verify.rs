@@ -11,8 +11,7 @@ use sha2::Sha256;
 use super::keys::{Keys, Scheme, parse_settings, secrets};
 use super::sign::{HmacSha1, HmacSha256, new_mac};
 use super::url::{UrlCandidates, url_candidates};
-use crate::engine::Params;
-use crate::form::{self, clip};
+use crate::form::{self, Params, clip};
 
 /// Bytes of a request-supplied string a [`Rejection`] keeps (see the module docs).
 pub(super) const REJECTION_CLIP: usize = 64;
