@@ -19,12 +19,12 @@
 //! TwiML: a run-time failure or even a panic becomes the safe document, never a `5xx`.
 //!
 //! The modules: [`store`] holds the served flow set, [`verify`] rebuilds the signed URL and
-//! checks the signature, [`form`] decodes bodies strictly, [`counters`] counts, `handler`
-//! answers one request and `server` runs connections and graceful shutdown. [`reload`]
-//! watches the flows directory (and `SIGHUP`) and reloads the store. [`client`] is the other
-//! side, `switchboard call`: it places a signed call against a running server, reading the
-//! interpreter's trace from the [`trace_header`] the server adds for signed requests that
-//! ask for it.
+//! checks the signature (bodies are decoded by [`crate::form`]), [`counters`] counts,
+//! `handler` answers one request, `server` runs connections (limits, graceful shutdown) over
+//! `io`'s guarded sockets, `throttle` keeps floods out of the log, and [`reload`] watches the
+//! flows directory (and `SIGHUP`) and reloads the store. The other side of the wire,
+//! `switchboard call`, is an offline tool ([`crate::tools::call`]); it reads the
+//! interpreter's trace from the header [`crate::engine::trace_header`] defines.
 
 pub mod counters;
 mod handler;

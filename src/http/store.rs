@@ -179,7 +179,7 @@ impl FlowStore {
 
     /// Makes every reload wait until the flow files hold still: after reading them, it waits
     /// `settle` and reads them again, and uses them only when nothing changed (else it reads
-    /// again, up to [`SETTLE_ROUNDS`] times). A file being written in place (an editor that
+    /// again, up to 20 times). A file being written in place (an editor that
     /// truncates and writes, `cat > acme.yaml`, a slow copy) is then never served as the valid
     /// prefix of itself, as long as the writer does not pause for longer than `settle`. Saves
     /// that write a temporary file and rename it over the old one are atomic and need no

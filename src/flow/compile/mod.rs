@@ -5,7 +5,7 @@
 //! served when no error was reported.
 
 //!
-//! The work is split by what is compiled: [`flow`](self::flow) (a file's settings and
+//! The work is split by what is compiled: `flow` (a file's settings and
 //! steps), `step` (one step's action, matched on the typed [`RawAction`]), `target`,
 //! `prompt` (prompts, URLs, templates), `cond` (route conditions), `gather` (menus and
 //! asks), `dial`, and `numbers` (the number index).
