@@ -1,10 +1,18 @@
-//! A connection's socket with a write deadline.
+//! The socket under hyper, with the two rules hyper has no setting for.
 //!
-//! hyper's header-read timeout covers a client that is slow to *send*; nothing in hyper
-//! covers a client that never *reads*. Such a client (pipelined requests, answers never
-//! read) parks the connection in a write that never completes, and it stays open for ever,
-//! holding a descriptor and hyper's buffers. [`Deadlined`] fails a write (and a flush) that
-//! makes no progress for [`Deadlined::new`]'s `timeout`, which ends the connection.
+//! - **A write deadline.** hyper's header-read timeout covers a client that is slow to
+//!   *send*; nothing in hyper covers a client that never *reads*. Such a client (pipelined
+//!   requests, answers never read) parks the connection in a write that never completes, and
+//!   it stays open for ever, holding a descriptor and hyper's buffers. A write (or flush)
+//!   that makes no progress for the timeout fails, which ends the connection.
+//! - **A reason in hyper's own error answers.** When a request cannot even be parsed (a
+//!   malformed request line or header, a head over the size limit), hyper answers by itself,
+//!   before any handler runs, with an empty body: `400 Bad Request` or `431 Request Header
+//!   Fields Too Large`, `connection: close`, `content-length: 0`. hyper has no hook for that
+//!   answer, so it is recognised on its way out (switchboard's own answers always carry a
+//!   `content-type` and a body, so they never match) and sent with a one-line plain-text
+//!   reason instead, like every other refusal. It is the last thing written on the
+//!   connection.
 
 use std::future::Future as _;
 use std::io;
@@ -15,8 +23,9 @@ use std::time::Duration;
 use hyper::rt::{Read, ReadBufCursor, Write};
 use tokio::time::{Instant, Sleep};
 
-/// An I/O object whose writes must make progress within a time limit.
-pub(crate) struct Deadlined<T> {
+/// A connection's socket: writes must make progress within a time limit, and hyper's own
+/// error answers get a reason.
+pub(crate) struct Guarded<T> {
     /// The socket (hyper's tokio adapter).
     inner: T,
     /// How long a write may wait for the peer to read.
@@ -24,116 +33,74 @@ pub(crate) struct Deadlined<T> {
     /// Armed while a write or flush is pending: when it fires, the write fails. `None` while
     /// writes complete (reset on every bit of progress).
     deadline: Option<Pin<Box<Sleep>>>,
-}
-
-impl<T> Deadlined<T> {
-    /// Wraps `inner`; a write pending for longer than `timeout` fails with `TimedOut`.
-    pub(crate) fn new(inner: T, timeout: Duration) -> Deadlined<T> {
-        Deadlined {
-            inner,
-            timeout,
-            deadline: None,
-        }
-    }
-
-    /// Called when a write returned `Pending`: arms the deadline (once per stall) and fails
-    /// once it has passed.
-    fn stalled(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
-        let timeout = self.timeout;
-        let sleep = self
-            .deadline
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(Instant::now() + timeout)));
-        ready!(sleep.as_mut().poll(cx));
-        Poll::Ready(io::Error::new(
-            io::ErrorKind::TimedOut,
-            "the client did not read the answer in time",
-        ))
-    }
-}
-
-impl<T: Write + Unpin> Deadlined<T> {
-    /// Polls one write-side operation under the deadline.
-    fn guard<R>(
-        &mut self,
-        cx: &mut Context<'_>,
-        op: impl FnOnce(Pin<&mut T>, &mut Context<'_>) -> Poll<io::Result<R>>,
-    ) -> Poll<io::Result<R>> {
-        match op(Pin::new(&mut self.inner), cx) {
-            Poll::Ready(r) => {
-                self.deadline = None;
-                Poll::Ready(r)
-            }
-            Poll::Pending => self.stalled(cx).map(Err),
-        }
-    }
-}
-
-impl<T: Read + Unpin> Read for Deadlined<T> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl<T: Write + Unpin> Write for Deadlined<T> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.guard(cx, |io, cx| io.poll_write(cx, buf))
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.guard(cx, |io, cx| io.poll_write_vectored(cx, bufs))
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.guard(cx, |io, cx| io.poll_flush(cx))
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.guard(cx, |io, cx| io.poll_shutdown(cx))
-    }
-}
-
-/// A socket that gives hyper's own error answers a body.
-///
-/// When a request cannot even be parsed (a malformed request line or header, a head over
-/// the size limit), hyper answers by itself, before any handler runs, with an empty body:
-/// `400 Bad Request` or `431 Request Header Fields Too Large`, `connection: close`,
-/// `content-length: 0`. hyper has no hook for that answer, so this wrapper recognises it on
-/// its way out (switchboard's own answers always carry a `content-type` and a body, so they
-/// never match) and sends it with a one-line plain-text reason instead, like every other
-/// refusal. It is the last thing written on the connection (`connection: close`).
-pub(crate) struct Reasoned<T> {
-    /// The socket.
-    inner: T,
-    /// A rewritten answer not yet written, and how much of it has been.
+    /// A rewritten error answer not yet written in full.
     pending: Vec<u8>,
     /// Bytes of `pending` already written.
     sent: usize,
 }
 
-impl<T> Reasoned<T> {
-    /// Wraps `inner`.
-    pub(crate) fn new(inner: T) -> Reasoned<T> {
-        Reasoned {
+impl<T> Guarded<T> {
+    /// Wraps `inner`; a write pending for longer than `timeout` fails with `TimedOut`.
+    pub(crate) fn new(inner: T, timeout: Duration) -> Guarded<T> {
+        Guarded {
             inner,
+            timeout,
+            deadline: None,
             pending: Vec::new(),
             sent: 0,
         }
+    }
+}
+
+impl<T: Write + Unpin> Guarded<T> {
+    /// Polls one write-side operation under the deadline: progress disarms it; a stall arms
+    /// it (once per stall) and fails once it has passed.
+    fn guard<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        op: impl FnOnce(&mut Self, &mut Context<'_>) -> Poll<io::Result<R>>,
+    ) -> Poll<io::Result<R>> {
+        if let Poll::Ready(r) = op(self, cx) {
+            self.deadline = None;
+            return Poll::Ready(r);
+        }
+        let timeout = self.timeout;
+        let sleep = self
+            .deadline
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(Instant::now() + timeout)));
+        ready!(sleep.as_mut().poll(cx));
+        Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the client did not read the answer in time",
+        )))
+    }
+
+    /// Writes what is pending of a rewritten answer; `Ready(Ok)` once nothing is.
+    fn drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.sent < self.pending.len() {
+            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, &self.pending[self.sent..]))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.sent += n;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// One write: hyper's own error answer is swapped for one with a reason (taken whole,
+    /// then written by `drain`); anything else goes straight through.
+    fn write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        ready!(self.drain(cx))?;
+        if let Some(answer) = with_reason(buf) {
+            self.pending = answer;
+            self.sent = 0;
+            // Whatever is not written now is written by the next write, flush or shutdown.
+            if let Poll::Ready(Err(e)) = self.drain(cx) {
+                return Poll::Ready(Err(e));
+            }
+            return Poll::Ready(Ok(buf.len()));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 }
 
@@ -174,21 +141,7 @@ fn with_reason(head: &[u8]) -> Option<Vec<u8>> {
     Some(out.into_bytes())
 }
 
-impl<T: Write + Unpin> Reasoned<T> {
-    /// Writes what is pending; `Ready(Ok)` once nothing is.
-    fn drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while self.sent < self.pending.len() {
-            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, &self.pending[self.sent..]))?;
-            if n == 0 {
-                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
-            }
-            self.sent += n;
-        }
-        Poll::Ready(Ok(()))
-    }
-}
-
-impl<T: Read + Unpin> Read for Reasoned<T> {
+impl<T: Read + Unpin> Read for Guarded<T> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -198,21 +151,13 @@ impl<T: Read + Unpin> Read for Reasoned<T> {
     }
 }
 
-impl<T: Write + Unpin> Write for Reasoned<T> {
+impl<T: Write + Unpin> Write for Guarded<T> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        ready!(self.drain(cx))?;
-        if let Some(answer) = with_reason(buf) {
-            // Taken whole: the rewritten answer is queued and written by `drain`.
-            self.pending = answer;
-            self.sent = 0;
-            let _ = self.drain(cx)?;
-            return Poll::Ready(Ok(buf.len()));
-        }
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        self.guard(cx, |me, cx| me.write(cx, buf))
     }
 
     fn poll_write_vectored(
@@ -222,12 +167,10 @@ impl<T: Write + Unpin> Write for Reasoned<T> {
     ) -> Poll<io::Result<usize>> {
         // hyper writes its own error answer as one buffer; look at the first non-empty one.
         let first = bufs.iter().find(|b| !b.is_empty());
-        match first {
-            Some(b) if self.sent < self.pending.len() || with_reason(b).is_some() => {
-                self.poll_write(cx, b)
-            }
-            _ => Pin::new(&mut self.inner).poll_write_vectored(cx, bufs),
-        }
+        self.guard(cx, |me, cx| match first {
+            Some(b) if me.sent < me.pending.len() || with_reason(b).is_some() => me.write(cx, b),
+            _ => Pin::new(&mut me.inner).poll_write_vectored(cx, bufs),
+        })
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -235,13 +178,17 @@ impl<T: Write + Unpin> Write for Reasoned<T> {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.drain(cx))?;
-        Pin::new(&mut self.inner).poll_flush(cx)
+        self.guard(cx, |me, cx| {
+            ready!(me.drain(cx))?;
+            Pin::new(&mut me.inner).poll_flush(cx)
+        })
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.drain(cx))?;
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        self.guard(cx, |me, cx| {
+            ready!(me.drain(cx))?;
+            Pin::new(&mut me.inner).poll_shutdown(cx)
+        })
     }
 }
 

@@ -22,7 +22,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use super::counters::{GaugeGuard, bump};
 use super::handler::App;
-use super::io::{Deadlined, Reasoned};
+use super::io::Guarded;
 use super::{FlowStore, HEADER_BYTES_RANGE, ServerConfig};
 
 /// Read-buffer room beyond the largest request head: a body chunk (bodies stream through it).
@@ -218,7 +218,7 @@ async fn connection(
             Ok::<_, std::convert::Infallible>(resp)
         }
     });
-    let io = Deadlined::new(Reasoned::new(TokioIo::new(stream)), limits.write_timeout);
+    let io = Guarded::new(TokioIo::new(stream), limits.write_timeout);
     let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);
     let result = tokio::select! {
