@@ -105,7 +105,7 @@ for _ in $(seq 1200); do # up to 120 s
   sleep 0.1
 done
 [[ -n "$body" ]] || { echo "error: the server did not become ready" >&2; exit 1; }
-load_ms=$(field load_ms "$body")
+load_ms=$(printf "%.0f" "$(field load_ms "$body")")
 first=$(rss_mb)
 echo "loaded $N $KIND flows in $load_ms ms; RSS $first MB" >&2
 

@@ -81,7 +81,10 @@ mod tests {
     fn digit_escapes_become_ascii_classes_and_nothing_else_changes() {
         let cases = [
             (r"^\d{4}$", r"^[0-9]{4}$"),
-            (r"^(?P<region>\d{2})\d{4}$", r"^(?P<region>[0-9]{2})[0-9]{4}$"),
+            (
+                r"^(?P<region>\d{2})\d{4}$",
+                r"^(?P<region>[0-9]{2})[0-9]{4}$",
+            ),
             (r"[\d-]+", r"[[0-9]-]+"),
             (r"[^\d]", r"[^[0-9]]"),
             (r"\D+", r"[^0-9]+"),
