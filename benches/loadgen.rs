@@ -128,40 +128,59 @@ struct Tally {
     first_error: Option<String>,
 }
 
-#[allow(clippy::too_many_lines)] // to be split (issue 10 bench work)
+/// CPU tick counters `(server, load generator)` when the measured window opened and closed.
+type CpuWindow = ((Option<u64>, Option<u64>), (Option<u64>, Option<u64>));
+
 fn run(args: &[String]) -> i32 {
-    let Some(target) = support::arg(args, "--target") else {
-        eprintln!("error: --target http://HOST:PORT is required");
-        return 2;
-    };
-    let Some(authority) = target
-        .strip_prefix("http://")
-        .map(|t| t.trim_end_matches('/'))
-    else {
-        eprintln!("error: --target must be http://HOST:PORT");
-        return 2;
-    };
-    let Ok(addr) = authority.parse::<SocketAddr>() else {
-        eprintln!("error: --target must name an IP address and port, got {authority}");
-        return 2;
-    };
-    let base = support::arg(args, "--base-url").unwrap_or_else(|| format!("http://{authority}"));
-    let kind = match support::arg(args, "--kind").as_deref().map(Kind::parse) {
-        Some(Some(k)) => k,
-        _ => {
-            eprintln!("error: --kind incoming|gather is required");
+    let plan = match plan_of(args) {
+        Ok(plan) => Arc::new(plan),
+        Err(e) => {
+            eprintln!("error: {e}");
             return 2;
         }
     };
+    let name = support::arg(args, "--name").unwrap_or_else(|| plan.kind.name().to_owned());
+    let server_pid: Option<u32> = support::arg(args, "--server-pid").and_then(|p| p.parse().ok());
+    let (tallies, cpu) = match drive(&plan, server_pid) {
+        Ok(measured) => measured,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return 1;
+        }
+    };
+    let (result, ok) = summarize(&plan, &name, tallies, cpu);
+    println!("{result}");
+    if let Some(out) = support::arg(args, "--out")
+        && let Err(e) = append_line(&out, &result)
+    {
+        eprintln!("error: cannot write {out}: {e}");
+        return 1;
+    }
+    if ok { 0 } else { 1 }
+}
+
+/// The run the arguments ask for, its webhooks built and serialized once; `Err` is a usage
+/// message.
+fn plan_of(args: &[String]) -> Result<Plan, String> {
+    let target = support::arg(args, "--target").ok_or("--target http://HOST:PORT is required")?;
+    let authority = target
+        .strip_prefix("http://")
+        .map(|t| t.trim_end_matches('/'))
+        .ok_or("--target must be http://HOST:PORT")?;
+    let addr = authority
+        .parse::<SocketAddr>()
+        .map_err(|_| format!("--target must name an IP address and port, got {authority}"))?;
+    let base = support::arg(args, "--base-url").unwrap_or_else(|| format!("http://{authority}"));
+    let kind = support::arg(args, "--kind")
+        .as_deref()
+        .and_then(Kind::parse)
+        .ok_or("--kind incoming|gather is required")?;
     let flows: usize = support::arg_or(args, "--flows", 1000);
     let rate: f64 = support::arg_or(args, "--rate", 0.0);
     let client = match support::arg(args, "--client").as_deref() {
         None | Some("raw") => Client::Raw,
         Some("hyper") => Client::Hyper,
-        Some(other) => {
-            eprintln!("error: --client raw|hyper, got {other}");
-            return 2;
-        }
+        Some(other) => return Err(format!("--client raw|hyper, got {other}")),
     };
     let hooks = support::webhooks(kind, &base, flows);
     let headers: Vec<_> = hooks.iter().map(|h| twilio_headers(authority, h)).collect();
@@ -170,7 +189,7 @@ fn run(args: &[String]) -> i32 {
         .zip(&headers)
         .map(|(h, hs)| serialize(h, hs))
         .collect();
-    let plan = Plan {
+    Ok(Plan {
         addr,
         kind,
         client,
@@ -182,45 +201,40 @@ fn run(args: &[String]) -> i32 {
         warmup: Duration::from_secs_f64(support::arg_or(args, "--warmup", 2.0)),
         duration: Duration::from_secs_f64(support::arg_or(args, "--duration", 10.0)),
         rate: (rate > 0.0).then_some(rate),
-    };
-    let name = support::arg(args, "--name").unwrap_or_else(|| kind.name().to_owned());
-    let server_pid: Option<u32> = support::arg(args, "--server-pid").and_then(|p| p.parse().ok());
+    })
+}
 
+/// Runs every connection of `plan` to the end and reads the CPU counters of the server
+/// (`server_pid`) and of this process when the measured window opens and closes.
+fn drive(
+    plan: &Arc<Plan>,
+    server_pid: Option<u32>,
+) -> std::io::Result<(Vec<Tally>, Option<CpuWindow>)> {
     // One thread: the load generator is pinned to its own core by the script, and a single
     // thread makes its cost per request as small as the hyper client allows.
-    let rt = match tokio::runtime::Builder::new_current_thread()
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return 1;
-        }
-    };
-    let plan = Arc::new(plan);
+        .build()?;
     let measure_start = Instant::now() + plan.warmup;
     let measured = plan.duration;
     // The CPU counters are read when the measured window opens and closes, from a task of
     // their own, so warm-up and connection set-up are left out.
-    let (tallies, cpu) = rt.block_on(async {
+    Ok(rt.block_on(async {
         let mut tasks = Vec::new();
         for i in 0..plan.connections {
             tasks.push(tokio::spawn(connection(plan.clone(), i)));
         }
         let cpu = tokio::spawn(async move {
+            let read = || {
+                (
+                    server_pid.and_then(cpu_ticks),
+                    cpu_ticks(std::process::id()),
+                )
+            };
             tokio::time::sleep_until(measure_start.into()).await;
-            let start = (
-                server_pid.and_then(cpu_ticks),
-                cpu_ticks(std::process::id()),
-            );
-            let end_at = measure_start + measured;
-            tokio::time::sleep_until(end_at.into()).await;
-            let end = (
-                server_pid.and_then(cpu_ticks),
-                cpu_ticks(std::process::id()),
-            );
-            (start, end)
+            let start = read();
+            tokio::time::sleep_until((measure_start + measured).into()).await;
+            (start, read())
         });
         let mut tallies = Vec::new();
         for t in tasks {
@@ -230,8 +244,17 @@ fn run(args: &[String]) -> i32 {
             }
         }
         (tallies, cpu.await.ok())
-    });
+    }))
+}
 
+/// The run's figures as one JSON object (also summed up on stderr), and whether it passed:
+/// at least one answer and no errors.
+fn summarize(
+    plan: &Plan,
+    name: &str,
+    tallies: Vec<Tally>,
+    cpu: Option<CpuWindow>,
+) -> (Value, bool) {
     let mut latency = new_histogram();
     let (mut completed, mut errors, mut first_error) = (0u64, 0u64, None);
     for t in tallies {
@@ -292,14 +315,7 @@ fn run(args: &[String]) -> i32 {
     if let Some(e) = &first_error {
         eprintln!("first error: {e}");
     }
-    println!("{result}");
-    if let Some(out) = support::arg(args, "--out")
-        && let Err(e) = append_line(&out, &result)
-    {
-        eprintln!("error: cannot write {out}: {e}");
-        return 1;
-    }
-    if errors > 0 || completed == 0 { 1 } else { 0 }
+    (result, errors == 0 && completed > 0)
 }
 
 fn new_histogram() -> Histogram<u64> {
@@ -669,7 +685,43 @@ struct Row {
     verdict: &'static str,
 }
 
-#[allow(clippy::too_many_lines)] // to be split (issue 10 bench work)
+/// The lines of a results file.
+struct Results {
+    /// Every JSON line, in order.
+    entries: Vec<Value>,
+}
+
+impl Results {
+    /// The entry named `name`; a name measured several times (rounds): the run with the
+    /// median throughput.
+    fn find(&self, name: &str) -> Option<&Value> {
+        let mut runs: Vec<&Value> = self.entries.iter().filter(|e| e["name"] == name).collect();
+        runs.sort_by(|a, b| {
+            let rps = |v: &Value| v["rps"].as_f64().unwrap_or(0.0);
+            rps(a).total_cmp(&rps(b))
+        });
+        runs.get(runs.len().saturating_sub(1) / 2).copied()
+    }
+
+    /// How many times `name` was measured.
+    fn rounds(&self, name: &str) -> usize {
+        self.entries.iter().filter(|e| e["name"] == name).count()
+    }
+
+    /// A number of the entry [`Results::find`] picks.
+    fn num(&self, name: &str, field: &str) -> Option<f64> {
+        self.find(name).and_then(|e| e[field].as_f64())
+    }
+}
+
+fn verdict(ok: Option<bool>) -> &'static str {
+    match ok {
+        Some(true) => "met",
+        Some(false) => "MISSED",
+        None => "n/a",
+    }
+}
+
 fn report(args: &[String]) -> i32 {
     let Some(input) = support::arg(args, "--in") else {
         eprintln!("error: --in results.jsonl is required");
@@ -682,101 +734,126 @@ fn report(args: &[String]) -> i32 {
             return 1;
         }
     };
-    let entries: Vec<Value> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
-    // A name measured several times (rounds): the run with the median throughput.
-    let find = |name: &str| {
-        let mut runs: Vec<&Value> = entries.iter().filter(|e| e["name"] == name).collect();
-        runs.sort_by(|a, b| {
-            let rps = |v: &Value| v["rps"].as_f64().unwrap_or(0.0);
-            rps(a).total_cmp(&rps(b))
-        });
-        runs.get(runs.len().saturating_sub(1) / 2).copied()
+    let results = Results {
+        entries: text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect(),
     };
-    let rounds = |name: &str| entries.iter().filter(|e| e["name"] == name).count();
-    let num = |name: &str, field: &str| find(name).and_then(|e| e[field].as_f64());
-    let verdict = |ok: Option<bool>| match ok {
-        Some(true) => "met",
-        Some(false) => "MISSED",
-        None => "n/a",
-    };
-
     let mut rows = Vec::new();
     let mut ratios = serde_json::Map::new();
     for kind in ["incoming", "gather"] {
-        let base = format!("baseline-{kind}");
-        let sb = format!("switchboard-{kind}");
-        if let Some(b) = num(&base, "rps") {
-            rows.push(Row {
-                what: format!(
-                    "baseline (bare hyper), {kind} webhook, max rate{}",
-                    median_of(rounds(&base))
-                ),
-                result: format!(
-                    "{b:.0} req/s; server CPU {} µs/req",
-                    fmt_opt(num(&base, "server_cpu_us_per_req"))
-                ),
-                ratio: "1.00×".into(),
-                target: String::new(),
-                verdict: "",
-            });
-        }
-        if let Some(s) = num(&sb, "rps") {
-            let ratio = num(&base, "rps").map(|b| s / b);
-            let cpu_ratio = match (
-                num(&base, "server_cpu_us_per_req"),
-                num(&sb, "server_cpu_us_per_req"),
-            ) {
-                (Some(b), Some(s)) if s > 0.0 => Some(b / s),
-                _ => None,
-            };
-            if let Some(r) = ratio {
-                ratios.insert(format!("{kind}_rps_ratio"), json!(round3(r)));
-            }
-            if let Some(r) = cpu_ratio {
-                ratios.insert(format!("{kind}_cpu_efficiency_ratio"), json!(round3(r)));
-            }
-            rows.push(Row {
-                what: format!(
-                    "switchboard, signed {kind} webhook, max rate{}",
-                    median_of(rounds(&sb))
-                ),
-                result: format!(
-                    "{s:.0} req/s; server CPU {} µs/req (baseline/switchboard {})",
-                    fmt_opt(num(&sb, "server_cpu_us_per_req")),
-                    cpu_ratio.map_or("n/a".into(), |r| format!("{r:.2}×"))
-                ),
-                ratio: ratio.map_or("n/a".into(), |r| format!("{r:.2}×")),
-                target: "≥ 0.80× baseline".into(),
-                verdict: verdict(ratio.map(|r| r >= 0.8)),
-            });
-        }
+        throughput_rows(&results, kind, &mut rows, &mut ratios);
     }
-    if let Some(e) = find("switchboard-incoming-half") {
-        let p = |f: &str| e[f].as_f64().unwrap_or(f64::NAN);
-        let ok = p("p99_us") <= 2000.0 && p("max_us") <= 50_000.0 && e["errors"] == 0;
+    rows.extend(half_rate_row(&results));
+    rows.extend(metric_rows(&results));
+
+    let mut table = String::from(
+        "| Measurement | Result | Ratio to baseline | Target | |\n|---|---|---|---|---|\n",
+    );
+    for r in &rows {
+        table.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            r.what, r.result, r.ratio, r.target, r.verdict
+        ));
+    }
+    print!("{table}");
+    if let Some(out) = support::arg(args, "--json")
+        && let Err(e) = write_report_json(&out, &results, ratios, &rows)
+    {
+        eprintln!("error: cannot write {out}: {e}");
+        return 1;
+    }
+    0
+}
+
+/// The baseline's and switchboard's maximum-rate rows for webhook `kind`; the ratios go to
+/// `ratios` too.
+fn throughput_rows(
+    results: &Results,
+    kind: &str,
+    rows: &mut Vec<Row>,
+    ratios: &mut serde_json::Map<String, Value>,
+) {
+    let base = format!("baseline-{kind}");
+    let sb = format!("switchboard-{kind}");
+    let num = |name: &str, field: &str| results.num(name, field);
+    if let Some(b) = num(&base, "rps") {
         rows.push(Row {
             what: format!(
-                "switchboard, incoming at half of max ({:.0} req/s offered)",
-                e["rate_target"].as_f64().unwrap_or(f64::NAN)
+                "baseline (bare hyper), {kind} webhook, max rate{}",
+                median_of(results.rounds(&base))
             ),
             result: format!(
-                "{:.0} req/s; p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-                p("rps"),
-                p("p50_us") / 1000.0,
-                p("p90_us") / 1000.0,
-                p("p99_us") / 1000.0,
-                p("max_us") / 1000.0
+                "{b:.0} req/s; server CPU {} µs/req",
+                fmt_opt(num(&base, "server_cpu_us_per_req"))
             ),
-            ratio: String::new(),
-            target: "p99 ≤ 2 ms, max ≤ 50 ms".into(),
-            verdict: verdict(Some(ok)),
+            ratio: "1.00×".into(),
+            target: String::new(),
+            verdict: "",
         });
     }
-    for (name, what, target, limit) in [
+    let Some(s) = num(&sb, "rps") else {
+        return;
+    };
+    let ratio = num(&base, "rps").map(|b| s / b);
+    let cpu_ratio = match (
+        num(&base, "server_cpu_us_per_req"),
+        num(&sb, "server_cpu_us_per_req"),
+    ) {
+        (Some(b), Some(s)) if s > 0.0 => Some(b / s),
+        _ => None,
+    };
+    if let Some(r) = ratio {
+        ratios.insert(format!("{kind}_rps_ratio"), json!(round3(r)));
+    }
+    if let Some(r) = cpu_ratio {
+        ratios.insert(format!("{kind}_cpu_efficiency_ratio"), json!(round3(r)));
+    }
+    rows.push(Row {
+        what: format!(
+            "switchboard, signed {kind} webhook, max rate{}",
+            median_of(results.rounds(&sb))
+        ),
+        result: format!(
+            "{s:.0} req/s; server CPU {} µs/req (baseline/switchboard {})",
+            fmt_opt(num(&sb, "server_cpu_us_per_req")),
+            cpu_ratio.map_or("n/a".into(), |r| format!("{r:.2}×"))
+        ),
+        ratio: ratio.map_or("n/a".into(), |r| format!("{r:.2}×")),
+        target: "≥ 0.80× baseline".into(),
+        verdict: verdict(ratio.map(|r| r >= 0.8)),
+    });
+}
+
+/// The latency row of the run at half of the maximum rate.
+fn half_rate_row(results: &Results) -> Option<Row> {
+    let e = results.find("switchboard-incoming-half")?;
+    let p = |f: &str| e[f].as_f64().unwrap_or(f64::NAN);
+    let ok = p("p99_us") <= 2000.0 && p("max_us") <= 50_000.0 && e["errors"] == 0;
+    Some(Row {
+        what: format!(
+            "switchboard, incoming at half of max ({:.0} req/s offered)",
+            e["rate_target"].as_f64().unwrap_or(f64::NAN)
+        ),
+        result: format!(
+            "{:.0} req/s; p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            p("rps"),
+            p("p50_us") / 1000.0,
+            p("p90_us") / 1000.0,
+            p("p99_us") / 1000.0,
+            p("max_us") / 1000.0
+        ),
+        ratio: String::new(),
+        target: "p99 ≤ 2 ms, max ≤ 50 ms".into(),
+        verdict: verdict(Some(ok)),
+    })
+}
+
+/// The rows of the single figures (reload, RSS, flow-check) against their limits.
+fn metric_rows(results: &Results) -> Vec<Row> {
+    let metrics = [
         ("reload_1000_ms", "reload of 1,000 flows", "≤ 300 ms", 300.0),
         (
             "rss_1000_mb",
@@ -790,54 +867,50 @@ fn report(args: &[String]) -> i32 {
             "≤ 1 s",
             1000.0,
         ),
-    ] {
-        if let Some(e) = find(name) {
-            let v = e["value"].as_f64().unwrap_or(f64::NAN);
-            let unit = e["unit"].as_str().unwrap_or("");
-            let how = e["how"]
-                .as_str()
-                .map(|h| format!(" ({h})"))
-                .unwrap_or_default();
-            rows.push(Row {
-                what: what.into(),
-                result: format!("{v:.1} {unit}{how}"),
-                ratio: String::new(),
-                target: target.into(),
-                verdict: verdict(Some(v <= limit)),
-            });
-        }
-    }
-
-    let mut table = String::from(
-        "| Measurement | Result | Ratio to baseline | Target | |\n|---|---|---|---|---|\n",
-    );
-    for r in &rows {
-        table.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
-            r.what, r.result, r.ratio, r.target, r.verdict
-        ));
-    }
-    print!("{table}");
-    if let Some(out) = support::arg(args, "--json") {
-        let doc = json!({
-            "machine": find("machine").cloned().unwrap_or(Value::Null),
-            "ratios": Value::Object(ratios),
-            "results": entries,
-            "table": rows.iter().map(|r| json!({
-                "measurement": r.what,
-                "result": r.result,
-                "ratio": r.ratio,
-                "target": r.target,
-                "verdict": r.verdict,
-            })).collect::<Vec<_>>(),
+    ];
+    let mut rows = Vec::new();
+    for (name, what, target, limit) in metrics {
+        let Some(e) = results.find(name) else {
+            continue;
+        };
+        let v = e["value"].as_f64().unwrap_or(f64::NAN);
+        let unit = e["unit"].as_str().unwrap_or("");
+        let how = e["how"]
+            .as_str()
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default();
+        rows.push(Row {
+            what: what.into(),
+            result: format!("{v:.1} {unit}{how}"),
+            ratio: String::new(),
+            target: target.into(),
+            verdict: verdict(Some(v <= limit)),
         });
-        let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-        if let Err(e) = std::fs::write(&out, text + "\n") {
-            eprintln!("error: cannot write {out}: {e}");
-            return 1;
-        }
     }
-    0
+    rows
+}
+
+/// Writes the machine, the ratios, every result and the table as one JSON document.
+fn write_report_json(
+    out: &str,
+    results: &Results,
+    ratios: serde_json::Map<String, Value>,
+    rows: &[Row],
+) -> std::io::Result<()> {
+    let doc = json!({
+        "machine": results.find("machine").cloned().unwrap_or(Value::Null),
+        "ratios": Value::Object(ratios),
+        "results": results.entries,
+        "table": rows.iter().map(|r| json!({
+            "measurement": r.what,
+            "result": r.result,
+            "ratio": r.ratio,
+            "target": r.target,
+            "verdict": r.verdict,
+        })).collect::<Vec<_>>(),
+    });
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    std::fs::write(out, text + "\n")
 }
 
 fn median_of(runs: usize) -> String {

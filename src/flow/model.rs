@@ -479,7 +479,7 @@ pub enum Op {
     EndsWith(String),
     Contains(String),
     /// Named captures become call variables when the rule matches.
-    Matches(Regex),
+    Matches(Arc<Regex>),
     Lt(f64),
     Le(f64),
     Gt(f64),
@@ -540,7 +540,7 @@ pub struct Ask {
     /// Prompt, retries, gather attributes.
     pub gather: GatherSettings,
     /// The input must match (named captures are saved too).
-    pub pattern: Option<Regex>,
+    pub pattern: Option<Arc<Regex>>,
     /// The variable to set.
     pub save_as: String,
     /// Where to go with valid input.

@@ -4,18 +4,10 @@ use super::*;
 use crate::template::is_twilio_param;
 
 impl FlowCompiler<'_> {
-    /// The regex `re`, compiled once per flow with the size limit (a pattern cannot make a
-    /// load take unbounded memory): first when the flow's variables are collected, then
-    /// reused by the step that holds it.
-    pub(super) fn compiled_regex(&mut self, re: &str) -> &Result<Regex, regex::Error> {
-        self.regexes
-            .entry(re.to_string())
-            .or_insert_with(|| regex::RegexBuilder::new(re).size_limit(1 << 20).build())
-    }
-
-    /// The regex `re`, its problems reported at `l`.
-    pub(super) fn regex(&mut self, re: &str, l: Location) -> Option<Regex> {
-        match self.compiled_regex(re).clone() {
+    /// The regex `re`, its problems reported at `l`. Compiled once per set (first when a
+    /// flow's variables are collected) and shared by every step that writes the same text.
+    pub(super) fn regex(&mut self, re: &str, l: Location) -> Option<Arc<Regex>> {
+        match self.regexes.get(re).clone() {
             Ok(r) => {
                 // Captures become call variables, so their names must be variable names.
                 if let Some(bad) = r.capture_names().flatten().find(|n| !is_ident(n)) {

@@ -235,7 +235,7 @@ impl FlowCompiler<'_> {
             }
         }
         for re in patterns {
-            if let Ok(r) = self.compiled_regex(re) {
+            if let Ok(r) = self.regexes.get(re) {
                 out.extend(r.capture_names().flatten().map(str::to_string));
             }
         }

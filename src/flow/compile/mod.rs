@@ -16,6 +16,7 @@ mod flow;
 mod gather;
 mod numbers;
 mod prompt;
+mod regexes;
 mod step;
 mod target;
 
@@ -138,6 +139,7 @@ pub fn compile(
     };
 
     // Pass 2: each flow.
+    let mut regexes = regexes::Regexes::default();
     let mut out = Vec::new();
     let mut metas = Vec::new();
     for (id, pf) in flows.iter().enumerate() {
@@ -149,7 +151,7 @@ pub fn compile(
             shared: &shared,
             diags: &mut *diags,
             known_vars: HashSet::new(),
-            regexes: HashMap::new(),
+            regexes: &mut regexes,
             runtime_vars: HashSet::new(),
             consts: HashMap::new(),
             schedules: HashMap::new(),
@@ -265,9 +267,9 @@ struct FlowCompiler<'a> {
     runtime_vars: HashSet<String>,
     /// Constants of this flow (shared and own), to check templates that are only a constant.
     consts: HashMap<String, String>,
-    /// Every regex of this flow compiled so far, by its text: each is compiled once (with
-    /// the size limit), when the flow's variables are collected, and reused by the steps.
-    regexes: HashMap<String, Result<Regex, regex::Error>>,
+    /// Every regex of the set compiled so far, by its text: each is compiled once and
+    /// shared by every flow and step that writes it.
+    regexes: &'a mut regexes::Regexes,
     /// Schedules compiled for this flow's zone, by name.
     schedules: HashMap<String, Option<Arc<Schedule>>>,
     local_schedules: HashMap<String, ScheduleSpec>,
@@ -329,6 +331,34 @@ mod tests {
             "{}",
             loaded.render_diagnostics()
         );
+    }
+
+    #[test]
+    fn identical_patterns_across_a_set_share_one_compiled_regex() {
+        // Defect 8 (issue 10): each flow compiled its own copy of the same pattern, hundreds
+        // of kilobytes apiece, so memory grew with every similar line.
+        let flow = |n: usize| {
+            let yaml = format!(
+                "numbers: [\"+1415555{n:04}\"]\nstart: a\nsteps:\n  a:\n    ask:\n      prompt: Account\n      pattern: '^(?P<region>\\d{{2}})\\d{{4}}$'\n      save_as: account\n"
+            );
+            (format!("line{n}.yaml").into(), yaml)
+        };
+        let set = crate::flow::load_texts((0..3).map(flow).collect())
+            .into_servable()
+            .expect("loads");
+        let patterns: Vec<&Arc<Regex>> = set
+            .flows()
+            .iter()
+            .filter_map(|f| match &f.steps[0].action {
+                Action::Ask(a) => a.pattern.as_ref(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(patterns.len(), 3);
+        assert!(patterns.iter().all(|p| Arc::ptr_eq(p, patterns[0])));
+        // `\d` in a flow pattern is ASCII 0-9 (docs/flows.md).
+        assert!(patterns[0].is_match("415555"));
+        assert!(!patterns[0].is_match("٤١٥٥٥٥"));
     }
 
     #[test]
