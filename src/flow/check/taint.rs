@@ -118,9 +118,16 @@ fn assignments(set: &FlowSet) -> Vec<Assign<'_>> {
 }
 
 /// Why a piece of a template is caller input, if it is.
-fn tainted_piece(p: &Piece, tainted: &HashMap<&str, String>) -> Option<String> {
+/// A constant of the running flow is read before any call variable, so it is never
+/// tainted.
+fn tainted_piece(
+    p: &Piece,
+    tainted: &HashMap<&str, String>,
+    consts: &HashMap<String, String>,
+) -> Option<String> {
     match p {
         Piece::Param(n) => caller_param(n).map(|why| format!("`{{{{{n}}}}}` is {why}")),
+        Piece::Var(v) if consts.contains_key(v) => None,
         Piece::Var(v) => tainted.get(v.as_str()).cloned(),
         Piece::Lit(_) => None,
     }
@@ -213,12 +220,6 @@ pub(super) fn check(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnosti
     }
 
     for (f, flow) in set.flows().iter().enumerate() {
-        // A constant of this flow is read before any call variable: it is never tainted.
-        let taint_here: HashMap<&str, String> = tainted
-            .iter()
-            .filter(|(k, _)| !flow.consts.contains_key(**k))
-            .map(|(k, v)| (*k, v.clone()))
-            .collect();
         for (s, step) in flow.steps.iter().enumerate() {
             if step.allow_caller_input {
                 continue;
@@ -238,7 +239,7 @@ pub(super) fn check(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnosti
                 let Some(why) = t
                     .pieces()
                     .iter()
-                    .find_map(|p| tainted_piece(p, &taint_here))
+                    .find_map(|p| tainted_piece(p, &tainted, &flow.consts))
                 else {
                     continue;
                 };
