@@ -98,6 +98,13 @@ kinds! {
     ShadowedRule = "shadowed-rule",
     /// A route that can match nothing and has nowhere to go.
     NoFallthrough = "no-fallthrough",
+    /// A `set`, `save_as` or named group assigns a name that is a constant (`vars:`) somewhere
+    /// in the set: constants cannot be changed at run time.
+    AssignsConstant = "assigns-constant",
+    /// A dial target, caller id or URL that caller input (typed digits, speech, the caller's
+    /// own number, SIP headers, or a variable set from them) can fill, in a step without
+    /// `allow_caller_input: true`.
+    CallerInput = "caller-input",
 }
 
 /// A place in a flow file: 1-based line and column (in characters), and how many characters

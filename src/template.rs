@@ -265,6 +265,28 @@ pub const TWILIO_PARAMS: &[&str] = &[
     "msg",
 ];
 
+/// Why a request parameter counts as caller input, or `None` when the caller does not choose
+/// it. Typed or said: `Digits`, `FinishedOnKey`, `SpeechResult`, `UnstableSpeechResult`,
+/// `TranscriptionText`. Spoofable caller identity (the calling network or SIP endpoint sets
+/// it): `From`, `Caller`, `CallerName`, `ForwardedFrom`, the `From*`/`Caller*` place names
+/// looked up from it, `SipCallId` and every `SipHeader_*`. Everything else (`To`, `Called`
+/// and their place names, sids, statuses, Twilio's own results) is set by Twilio or names the
+/// line the flow answers.
+pub fn caller_param(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "Digits" | "FinishedOnKey" => "typed by the caller",
+        "SpeechResult" | "UnstableSpeechResult" | "TranscriptionText" => "said by the caller",
+        "From" | "Caller" | "CallerName" | "ForwardedFrom" | "FromCity" | "FromState"
+        | "FromZip" | "FromCountry" | "CallerCity" | "CallerState" | "CallerZip"
+        | "CallerCountry" => {
+            "the caller's own number or what is looked up from it, which callers can spoof"
+        }
+        "SipCallId" => "chosen by the calling SIP endpoint",
+        n if n.starts_with("SipHeader_") => "a header the calling SIP endpoint writes",
+        _ => return None,
+    })
+}
+
 /// True for a parameter name Twilio sends to voice webhooks.
 pub fn is_twilio_param(name: &str) -> bool {
     TWILIO_PARAMS.contains(&name) || name.starts_with("SipHeader_")

@@ -40,12 +40,14 @@ impl Scope for Run<'_> {
     fn param(&self, name: &str) -> Option<&str> {
         self.params.get(name)
     }
+    /// A constant of the running flow first: call variables never override one, even
+    /// when a forged or stale action URL carries `v.NAME` for it (the loader refuses flows
+    /// that assign a constant's name, `assigns-constant`).
     fn var(&self, name: &str) -> Option<&str> {
-        self.state.var(name).or_else(|| {
-            self.flow
-                .and_then(|f| self.set.get(f))
-                .and_then(|f| f.consts.get(name).map(|s| s.as_str()))
-        })
+        self.flow
+            .and_then(|f| self.set.get(f))
+            .and_then(|f| f.consts.get(name).map(|s| s.as_str()))
+            .or_else(|| self.state.var(name))
     }
 }
 

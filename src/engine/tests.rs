@@ -84,3 +84,30 @@ fn the_empty_set_answers_every_webhook() {
         assert_eq!(out.routed, Some(Routed::NoFlow));
     }
 }
+
+/// Issue 10, defect 7: a `v.NAME` in an action URL that names a constant does not override
+/// it, so a forged (or stale) URL cannot change whom a dial rings.
+#[test]
+fn a_call_variable_in_the_url_never_overrides_a_constant() {
+    let set = load(
+        "numbers: [\"+14155550100\"]\nvars:\n  operator: \"+14155550199\"\nstart: menu\nsteps:\n  menu:\n    menu:\n      prompt: Press 1.\n      options: { \"1\": op }\n  op:\n    dial:\n      to: \"{{vars.operator}}\"\n",
+    );
+    let forged = Entry::Continue {
+        flow: "acme",
+        step: "menu",
+        query: "k=m&n=1&v.operator=%2B19005550000",
+    };
+    let params = Params::from_pairs(vec![
+        ("To".into(), "+14155550100".into()),
+        ("Digits".into(), "1".into()),
+    ]);
+    let out = run(
+        &set,
+        &Config::default(),
+        forged,
+        &params,
+        Timestamp::UNIX_EPOCH,
+    );
+    assert!(out.twiml.contains("+14155550199"), "{}", out.twiml);
+    assert!(!out.twiml.contains("+19005550000"), "{}", out.twiml);
+}

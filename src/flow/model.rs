@@ -238,6 +238,9 @@ pub struct Step {
     pub name: String,
     /// What it does.
     pub action: Action,
+    /// Its dial targets, caller id and URLs may be filled from caller input
+    /// (`allow_caller_input: true`): the `caller-input` check leaves it alone.
+    pub allow_caller_input: bool,
 }
 
 /// Where control goes next.

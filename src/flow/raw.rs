@@ -120,6 +120,9 @@ pub struct RawStep {
     /// Where to go after the action (say, play, pause, set, record, enqueue, conference,
     /// route's otherwise, dial's answered outcome).
     pub next: Option<S<String>>,
+    /// `true` when this step's dial targets, caller id or URLs may be filled from caller
+    /// input on purpose (the `caller-input` check, docs/flows.md "Caller input").
+    pub allow_caller_input: Option<S<bool>>,
 }
 
 /// The action a step sets, typed: one variant per [`StepKind`], borrowing the raw value.

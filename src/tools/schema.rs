@@ -619,6 +619,10 @@ fn step_def(g: &mut Gen, defs: &mut Map<String, Value>) {
                 json!({ "enum": ["busy", "rejected"], "description": StepKind::Reject.help() }),
             ),
             ("next", target("Where to go after the action (default: hang up).")),
+            (
+                "allow_caller_input",
+                json!({ "type": "boolean", "description": "`true`: this step's dial targets, caller id or URLs are filled from caller input on purpose (silences `caller-input`)." }),
+            ),
         ],
         &[],
     );

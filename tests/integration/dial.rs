@@ -81,10 +81,12 @@ fn dial_outcomes_branch() {
 
 #[test]
 fn dynamic_dial_target_that_renders_to_nonsense_fails_safe() {
+    // Caller input in this step on purpose (`allow_caller_input`): the test is what the engine
+    // does with it at run time.
     let yaml = format!(
         "on_error: sorry\n{}",
         flow(
-            "  entry:\n    set: { who: \"{{Digits}}\" }\n    next: d\n  d:\n    dial:\n      to: \"{{vars.who}}\"\n  sorry:\n    say: Transferring you to voicemail.\n"
+            "  entry:\n    set: { who: \"{{Digits}}\" }\n    next: d\n  d:\n    allow_caller_input: true\n    dial:\n      to: \"{{vars.who}}\"\n  sorry:\n    say: Transferring you to voicemail.\n"
         )
     );
     let set = load(&[("acme.yaml", &yaml)]);

@@ -88,7 +88,7 @@ fn redirect_to_another_flow_and_to_a_url() {
     let a = flow(
         "  entry:\n    set: { from_a: \"yes\" }\n    next: go\n  go:\n    redirect: { flow: b }\n",
     );
-    let b = "start: hello\nvars: { from_a: \"no\" }\nsteps:\n  hello:\n    say: \"b says {{vars.from_a}}\"\n    next: out\n  out:\n    redirect: { url: \"https://example.com/twiml?x=1\" }\n";
+    let b = "start: hello\nsteps:\n  hello:\n    say: \"b says {{vars.from_a}}\"\n    next: out\n  out:\n    redirect: { url: \"https://example.com/twiml?x=1\" }\n";
     let set = load(&[("a.yaml", &a), ("b.yaml", b)]);
     let mut call = Call::new(&set, CALLER, MAIN);
     let out = call.send(&[]);
@@ -113,8 +113,10 @@ fn reject_and_hangup_steps() {
 
 #[test]
 fn values_inside_urls_are_percent_encoded() {
+    // Caller input in this step on purpose (`allow_caller_input`): the test is what the engine
+    // does with it at run time.
     let yaml = flow(
-        "  entry:\n    redirect: { url: \"{{vars.base}}/twiml?from={{From}}&said={{SpeechResult}}\" }\n",
+        "  entry:\n    allow_caller_input: true\n    redirect: { url: \"{{vars.base}}/twiml?from={{From}}&said={{SpeechResult}}\" }\n",
     )
     .replace("vars:\n", "vars:\n  base: \"https://example.com/app\"\n");
     let set = load(&[("acme.yaml", &yaml)]);

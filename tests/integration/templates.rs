@@ -4,8 +4,10 @@ use crate::harness::*;
 
 #[test]
 fn templates_with_hostile_values_cannot_change_the_document() {
+    // Caller input in this step on purpose (`allow_caller_input`): the test is what the engine
+    // does with it at run time.
     let yaml = flow(
-        "  entry:\n    say: \"You said {{SpeechResult}} from {{FromCity}}.\"\n    next: d\n  d:\n    dial:\n      to: \"+14155550111\"\n      caller_id: \"{{CallerName}}\"\n",
+        "  entry:\n    say: \"You said {{SpeechResult}} from {{FromCity}}.\"\n    next: d\n  d:\n    allow_caller_input: true\n    dial:\n      to: \"+14155550111\"\n      caller_id: \"{{CallerName}}\"\n",
     );
     let set = load(&[("acme.yaml", &yaml)]);
     let hostile = [

@@ -37,6 +37,11 @@ impl FlowCompiler<'_> {
             steps.push(Step {
                 name: name.value.clone(),
                 action,
+                allow_caller_input: step
+                    .value
+                    .allow_caller_input
+                    .as_ref()
+                    .is_some_and(|b| b.value),
             });
             step_locs.push(self.loc(name.referenced));
             rule_locs.push(rl);

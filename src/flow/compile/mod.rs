@@ -138,6 +138,26 @@ pub fn compile(
         steps: &step_names,
     };
 
+    // Names `set` and `save_as` assign anywhere: call variables travel with `@flow.step`,
+    // so a flow may read one another flow assigns (constants cannot share these names:
+    // `assigns-constant`).
+    let set_wide: HashSet<String> = flows
+        .iter()
+        .flat_map(|pf| pf.raw.steps.0.iter())
+        .flat_map(|(_, step)| {
+            let s = &step.value;
+            let set = s
+                .set
+                .iter()
+                .flat_map(|m| m.value.0.iter().map(|(k, _)| k.value.clone()));
+            let ask = s
+                .ask
+                .iter()
+                .filter_map(|a| a.value.save_as.as_ref().map(|n| n.value.clone()));
+            set.chain(ask).collect::<Vec<_>>()
+        })
+        .collect();
+
     // Pass 2: each flow.
     let mut regexes = regexes::Regexes::default();
     let mut out = Vec::new();
@@ -150,7 +170,7 @@ pub fn compile(
             names: &names,
             shared: &shared,
             diags: &mut *diags,
-            known_vars: HashSet::new(),
+            known_vars: set_wide.clone(),
             regexes: &mut regexes,
             runtime_vars: HashSet::new(),
             consts: HashMap::new(),

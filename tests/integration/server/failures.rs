@@ -8,9 +8,11 @@ use crate::harness::{self, FlowDir};
 
 #[test]
 fn a_run_time_failure_still_answers_200_with_the_apology() {
+    // Caller input in this step on purpose (`allow_caller_input`): the test is what the engine
+    // does with it at run time.
     let flows = FlowDir::new().file(
         "broken.yaml",
-        "numbers: [\"+14155550100\"]\nstart: call_back\nsteps:\n  call_back:\n    dial:\n      to: \"{{From}}\"\n",
+        "numbers: [\"+14155550100\"]\nstart: call_back\nsteps:\n  call_back:\n    allow_caller_input: true\n    dial:\n      to: \"{{From}}\"\n",
     );
     let s = TestServer::builder()
         .flows(flows)

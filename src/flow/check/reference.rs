@@ -1,35 +1,17 @@
-//! Whole-set checks that need every flow compiled: loops that never wait for the caller,
-//! and steps nothing reaches.
+//! The set-wide loop checks as they were before they were made linear (quadratic to cubic
+//! in a long chain), kept word for word as the oracle the tests compare the new ones with:
+//! every diagnostic must stay byte-identical for loops short enough to print whole.
 
 use std::collections::HashSet;
 
-use super::compile::FlowMeta;
-use super::model::{Action, FlowSet, Target};
+use super::graph::{Node, resolve};
 use crate::diag::{Diagnostic, Kind};
-
-/// A step anywhere in the set: flow and step positions ([`super::FlowId::index`],
-/// [`super::StepId::index`]), which index the colour and seen tables directly.
-type Node = (usize, usize);
-
-fn resolve(set: &FlowSet, from: usize, t: Target) -> Option<Node> {
-    match t {
-        Target::Step(s) => Some((from, s.index())),
-        Target::Flow(f, s) => Some((f.index(), s.index())),
-        Target::FlowStart(f) => set.get(f).map(|fl| (f.index(), fl.start.index())),
-        Target::Hangup => None,
-    }
-}
-
-/// Runs the set-wide checks.
-pub fn check(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
-    cycles(set, metas, diags);
-    menu_loops(set, metas, diags);
-    unreachable(set, metas, diags);
-}
+use crate::flow::compile::FlowMeta;
+use crate::flow::model::{Action, FlowSet};
 
 /// Finds loops made only of steps that do not wait for the caller (route, set, say, …):
 /// at run time they would spin until the step cap. Iterative DFS with three colours.
-fn cycles(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
+pub(super) fn cycles(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
     #[derive(Clone, Copy, PartialEq)]
     enum Colour {
         White,
@@ -117,7 +99,7 @@ fn cycles(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
 /// Menus and asks whose `exhausted` path comes back to them. A caller who never presses a
 /// key takes only `exhausted` edges and the edges of steps that do not wait, so a loop made
 /// of those holds the call forever ("No menu can loop forever").
-fn menu_loops(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
+pub(super) fn menu_loops(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
     // The edges a silent caller can take out of a step.
     let silent = |(f, s): Node| -> Vec<Node> {
         let Some(step) = set.flows().get(f).and_then(|fl| fl.steps.get(s)) else {
@@ -185,51 +167,6 @@ fn menu_loops(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
                     "send `exhausted` somewhere that ends: voicemail, an operator, or `hangup`",
                 ),
             );
-        }
-    }
-}
-
-/// Steps no path reaches from any flow's start or error step.
-fn unreachable(set: &FlowSet, metas: &[FlowMeta], diags: &mut Vec<Diagnostic>) {
-    let mut seen: Vec<Vec<bool>> = set
-        .flows()
-        .iter()
-        .map(|f| vec![false; f.steps.len()])
-        .collect();
-    let mut work: Vec<Node> = Vec::new();
-    for (f, flow) in set.flows().iter().enumerate() {
-        if !flow.steps.is_empty() {
-            work.push((f, flow.start.index()));
-        }
-        if let Some(e) = flow.on_error {
-            work.push((f, e.index()));
-        }
-    }
-    while let Some((f, s)) = work.pop() {
-        let Some(slot) = seen.get_mut(f).and_then(|v| v.get_mut(s)) else {
-            continue;
-        };
-        if *slot {
-            continue;
-        }
-        *slot = true;
-        let action: &Action = &set.flows()[f].steps[s].action;
-        work.extend(
-            action
-                .targets()
-                .into_iter()
-                .filter_map(|(_, t)| resolve(set, f, t)),
-        );
-    }
-    for (f, flow) in set.flows().iter().enumerate() {
-        for (s, step) in flow.steps.iter().enumerate() {
-            if !seen[f][s] {
-                diags.push(Diagnostic::warning(
-                    Kind::Unreachable,
-                    metas[f].step_locs[s].clone(),
-                    format!("step `{}` is never reached", step.name),
-                ));
-            }
         }
     }
 }
