@@ -4,7 +4,7 @@
 //!
 //! Each is linear (or near: a hash set of reported loops) in the number of steps and
 //! targets of the whole set, since chains cross files and a set has no size limit; see
-//! [`graph`].
+//! `graph`.
 
 mod graph;
 mod loops;
