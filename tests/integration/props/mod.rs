@@ -1,0 +1,97 @@
+//! Property tests (proptest): the parsers and writers that meet untrusted text, each checked
+//! against a reference or an invariant over generated inputs.
+//!
+//! `cargo test` runs [`DEFAULT_CASES`] cases per property (a few seconds for all of them on
+//! two cores). A long run sets one variable, for every property at once:
+//!
+//! ```sh
+//! SWITCHBOARD_PROPTEST_CASES=1000000 cargo test --release props::
+//! ```
+//!
+//! The cases come from a fixed seed, the same on every run. Failures are not written to `proptest-regressions/` files: a failure found here is turned
+//! into a named regression test beside the code it concerns.
+
+// mod conditions;
+mod form;
+// mod schedule;
+mod signature;
+mod template;
+mod twiml;
+mod yaml;
+
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+/// Cases per property in a plain `cargo test`.
+pub const DEFAULT_CASES: u32 = 256;
+
+/// The variable that sets the cases per property for a long run.
+pub const CASES_VAR: &str = "SWITCHBOARD_PROPTEST_CASES";
+
+/// The cases per property: [`CASES_VAR`] when set (a bad value fails the test instead of
+/// silently running the default), else [`DEFAULT_CASES`].
+pub fn cases() -> u32 {
+    match std::env::var(CASES_VAR) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{CASES_VAR}={v:?} is not a whole number")),
+        Err(_) => DEFAULT_CASES,
+    }
+}
+
+/// The runner configuration every property uses: [`cases`] cases, no failure files, and a
+/// shrink budget that keeps a failing long run from shrinking for hours.
+pub fn config() -> Config {
+    Config {
+        cases: cases(),
+        failure_persistence: None,
+        max_shrink_iters: 4096,
+        ..Config::default()
+    }
+}
+
+/// Runs `test` over `strategy` with [`config`] and returns how many cases ran, so each
+/// property can assert it ran the number it was asked for (a data-driven test says how many
+/// cases it checked).
+pub fn check<S: proptest::strategy::Strategy>(
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), proptest::test_runner::TestCaseError>,
+) -> u32 {
+    let ran = std::sync::atomic::AtomicU32::new(0);
+    // A fixed seed: every run draws the same cases, so a failure reproduces and CI is not
+    // flaky; a long run draws the same first cases and then many more.
+    let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
+    let mut runner = TestRunner::new_with_rng(config(), rng);
+    let result = runner.run(&strategy, |v| {
+        let outcome = test(v);
+        if outcome.is_ok() {
+            ran.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        outcome
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let ran = ran.into_inner();
+    // The runner stops after the configured number of passing cases; a case a property
+    // rejects (`prop_assume!`) is replaced by another and not counted.
+    assert_eq!(ran, cases(), "ran {ran} cases, configured {}", cases());
+    ran
+}
+
+/// Text that exercises escaping and parsing: any string, or pieces of the syntax that
+/// matters to XML, forms, URLs, templates and YAML, glued together.
+pub fn hostile_string() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    const PIECES: &[&str] = &[
+        "<", ">", "&", "\"", "'", "/", "=", " ", "]]>", "<!--", "-->", "<![CDATA[", "&amp;",
+        "&#0;", "&#x1;", "<Say>", "</Say>", "<Dial>+1900</Dial>", "/>", "\u{0}", "\u{1}",
+        "\u{b}", "\u{1b}", "\u{7f}", "\u{85}", "\u{2028}", "\u{fffe}", "\u{ffff}", "\n", "\t",
+        "\r", "\r\n", "%", "%2", "%zz", "%41", "+", "{{", "}}", "{{From}}", "a", "Z", "9", "é",
+        "🎉",
+    ];
+    prop_oneof![
+        any::<String>(),
+        proptest::collection::vec(proptest::sample::select(PIECES), 0..10).prop_map(|v| v.concat()),
+    ]
+}
