@@ -46,8 +46,28 @@ fn reference(input: &[u8]) -> Result<Vec<(String, String)>, MalformedForm> {
 /// that are not UTF-8 on their own, and multi-byte characters.
 fn form_bytes() -> impl Strategy<Value = Vec<u8>> {
     const PIECES: &[&[u8]] = &[
-        b"&", b"=", b"+", b"%", b"%2", b"%2B", b"%zz", b"%C3%A9", b"%C3", b"%FF", b"%e9", b"a",
-        b"Z", b"0", b"f", b"F", b" ", b"\xff", b"\xc3", b"\xc3\xa9", "🎉".as_bytes(), b"&&",
+        b"&",
+        b"=",
+        b"+",
+        b"%",
+        b"%2",
+        b"%2B",
+        b"%zz",
+        b"%C3%A9",
+        b"%C3",
+        b"%FF",
+        b"%e9",
+        b"a",
+        b"Z",
+        b"0",
+        b"f",
+        b"F",
+        b" ",
+        b"\xff",
+        b"\xc3",
+        b"\xc3\xa9",
+        "🎉".as_bytes(),
+        b"&&",
     ];
     prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..64),
@@ -59,14 +79,21 @@ fn form_bytes() -> impl Strategy<Value = Vec<u8>> {
 fn decoding_any_bytes_matches_the_reference_decoder() {
     let ran = check(form_bytes(), |input| {
         let got = form::parse(&input);
-        prop_assert_eq!(&got, &reference(&input), "input {:?}", String::from_utf8_lossy(&input));
+        prop_assert_eq!(
+            &got,
+            &reference(&input),
+            "input {:?}",
+            String::from_utf8_lossy(&input)
+        );
         // The server's allocation-free decoder gives the same pairs and the same error.
         let params = form::parse_params(&input);
         match (&got, &params) {
             (Ok(pairs), Ok(params)) => {
                 let p: Vec<(&str, &str)> = params.pairs().collect();
-                let want: Vec<(&str, &str)> =
-                    pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let want: Vec<(&str, &str)> = pairs
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
                 prop_assert_eq!(p, want);
             }
             (Err(a), Err(b)) => prop_assert_eq!(a, b),
@@ -119,8 +146,9 @@ fn a_body_with_one_defect_is_refused_not_repaired() {
             }
             body.extend(form_urlencoded::byte_serialize(k.as_bytes()).flat_map(str::bytes));
             body.push(b'=');
-            let value: Vec<u8> =
-                form_urlencoded::byte_serialize(v.as_bytes()).flat_map(str::bytes).collect();
+            let value: Vec<u8> = form_urlencoded::byte_serialize(v.as_bytes())
+                .flat_map(str::bytes)
+                .collect();
             if n == i {
                 // Between two encoded units (an escape is three bytes, everything else one).
                 let mut cuts = vec![0];
@@ -143,7 +171,11 @@ fn a_body_with_one_defect_is_refused_not_repaired() {
             }
         }
         let got = form::parse(&body);
-        prop_assert!(got.is_err(), "accepted {:?}", String::from_utf8_lossy(&body));
+        prop_assert!(
+            got.is_err(),
+            "accepted {:?}",
+            String::from_utf8_lossy(&body)
+        );
         // A raw `\xff` anywhere makes the whole input not UTF-8, which is checked first;
         // otherwise the first defect in order is reported, and there is only one.
         prop_assert_eq!(got, Err(want));

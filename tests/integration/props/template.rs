@@ -33,8 +33,28 @@ const VARS: &[&str] = &["account", "tier", "x_1"];
 /// Template source built from the pieces its syntax is made of.
 fn template_text() -> impl Strategy<Value = String> {
     const PIECES: &[&str] = &[
-        "{{", "}}", "{", "}", " ", "vars.", "vars", ".", "From", "Digits", "Form", "account",
-        "nope", "SipHeader_", "X-Id", "-", "9", "é", "🎉", "\n", "https://x/", "?a=",
+        "{{",
+        "}}",
+        "{",
+        "}",
+        " ",
+        "vars.",
+        "vars",
+        ".",
+        "From",
+        "Digits",
+        "Form",
+        "account",
+        "nope",
+        "SipHeader_",
+        "X-Id",
+        "-",
+        "9",
+        "é",
+        "🎉",
+        "\n",
+        "https://x/",
+        "?a=",
     ];
     prop_oneof![
         hostile_string(),
@@ -136,7 +156,10 @@ fn known_names_render_like_a_plain_substitution() {
             })
             .collect();
         prop_assert_eq!(t.render(&values), want);
-        prop_assert_eq!(t.is_literal(), parts.iter().all(|p| matches!(p, Part::Lit(_))));
+        prop_assert_eq!(
+            t.is_literal(),
+            parts.iter().all(|p| matches!(p, Part::Lit(_)))
+        );
         Ok(())
     });
     assert!(ran > 0);
@@ -161,7 +184,10 @@ fn values_inside_a_url_cannot_change_its_shape() {
         let want: Vec<(String, String)> = [("from", "From"), ("d", "Digits")]
             .iter()
             .map(|(k, p)| (k.to_string(), values.param(p).unwrap_or("").to_string()))
-            .chain([("t".to_string(), values.var("tier").unwrap_or("").to_string())])
+            .chain([(
+                "t".to_string(),
+                values.var("tier").unwrap_or("").to_string(),
+            )])
             .collect();
         prop_assert_eq!(pairs, want, "{}", url);
         Ok(())

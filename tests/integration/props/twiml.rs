@@ -40,30 +40,51 @@ impl Draw<'_> {
         Self::next(&mut self.at[0], &self.fill.shapes).map_or(0, |s| s % n)
     }
     fn s(&mut self) -> String {
-        Self::next(&mut self.at[1], &self.fill.strings).cloned().unwrap_or_default()
+        Self::next(&mut self.at[1], &self.fill.strings)
+            .cloned()
+            .unwrap_or_default()
     }
     fn bit(&mut self) -> bool {
-        Self::next(&mut self.at[3], &self.fill.bits).copied().unwrap_or(false)
+        Self::next(&mut self.at[3], &self.fill.bits)
+            .copied()
+            .unwrap_or(false)
     }
     fn opt(&mut self) -> Option<String> {
         self.bit().then(|| self.s())
     }
     fn num(&mut self) -> Option<u32> {
-        let n = Self::next(&mut self.at[2], &self.fill.nums).copied().unwrap_or(0);
+        let n = Self::next(&mut self.at[2], &self.fill.nums)
+            .copied()
+            .unwrap_or(0);
         self.bit().then_some(n)
     }
     fn flag(&mut self) -> Option<bool> {
         self.bit().then(|| self.bit())
     }
     fn method(&mut self) -> Option<Method> {
-        self.bit().then(|| if self.bit() { Method::Get } else { Method::Post })
+        self.bit().then(|| {
+            if self.bit() {
+                Method::Get
+            } else {
+                Method::Post
+            }
+        })
     }
 
     fn say(&mut self) -> Say {
-        Say { text: self.s(), voice: self.opt(), language: self.opt(), loop_count: self.num() }
+        Say {
+            text: self.s(),
+            voice: self.opt(),
+            language: self.opt(),
+            loop_count: self.num(),
+        }
     }
     fn play(&mut self) -> Play {
-        Play { url: self.s(), loop_count: self.num(), digits: self.opt() }
+        Play {
+            url: self.s(),
+            loop_count: self.num(),
+            digits: self.opt(),
+        }
     }
     fn gather(&mut self) -> Gather {
         let children = (0..self.shape(4))
@@ -135,7 +156,11 @@ impl Draw<'_> {
                 recording_status_callback_event: self.opt(),
                 recording_status_callback_method: self.method(),
             }),
-            _ => DialNoun::Queue(Queue { name: self.s(), url: self.opt(), method: self.method() }),
+            _ => DialNoun::Queue(Queue {
+                name: self.s(),
+                url: self.opt(),
+                method: self.method(),
+            }),
         }
     }
     fn dial(&mut self) -> Dial {
@@ -190,7 +215,10 @@ impl Draw<'_> {
                 wait_url: self.opt(),
                 wait_url_method: self.method(),
             }),
-            7 => Verb::Redirect(Redirect { url: self.s(), method: self.method() }),
+            7 => Verb::Redirect(Redirect {
+                url: self.s(),
+                method: self.method(),
+            }),
             8 => Verb::Hangup,
             9 => Verb::Reject(Reject { reason: self.opt() }),
             _ => Verb::Leave,
@@ -207,8 +235,16 @@ fn document() -> impl Strategy<Value = Response> {
         0usize..6,
     );
     fill.prop_map(|(shapes, strings, nums, bits, verbs)| {
-        let fill = Fill { shapes, strings, nums, bits };
-        let mut draw = Draw { fill: &fill, at: [0; 4] };
+        let fill = Fill {
+            shapes,
+            strings,
+            nums,
+            bits,
+        };
+        let mut draw = Draw {
+            fill: &fill,
+            at: [0; 4],
+        };
         let mut r = Response::new();
         for _ in 0..verbs {
             r.push(draw.verb());
@@ -290,12 +326,14 @@ fn any_string_in_any_slot_keeps_the_document_well_formed_and_its_structure() {
 fn reading_a_written_document_and_writing_it_again_gives_it_back() {
     let ran = check(document(), |r| {
         let xml = r.to_xml();
-        let (read, notes) = read_twiml(&xml).map_err(|e| TestCaseError::fail(format!("{e}: {xml}")))?;
+        let (read, notes) =
+            read_twiml(&xml).map_err(|e| TestCaseError::fail(format!("{e}: {xml}")))?;
         prop_assert!(notes.is_empty(), "notes {notes:?} reading {xml}");
         let again = read.to_xml();
         prop_assert_eq!(eol(&again), eol(&xml));
         // And the model read back is a fixed point.
-        let (twice, _) = read_twiml(&again).map_err(|e| TestCaseError::fail(format!("{e}: {again}")))?;
+        let (twice, _) =
+            read_twiml(&again).map_err(|e| TestCaseError::fail(format!("{e}: {again}")))?;
         prop_assert_eq!(twice, read);
         Ok(())
     });
