@@ -214,8 +214,29 @@ impl Sources {
     /// The given 1-based line of a file, if known.
     pub fn line(&self, file: &Path, line: u32) -> Option<&str> {
         let text = self.files.get(file)?;
-        text.lines().nth((line as usize).checked_sub(1)?)
+        lines(text).nth((line as usize).checked_sub(1)?)
     }
+}
+
+/// The lines of a flow file as YAML counts them (YAML 1.2 §5.4): a line ends at `\r\n`,
+/// `\n` or a lone `\r`. The parser's line numbers count that way, so every line quoted
+/// beside a location must be found this way too (`str::lines` splits on `\n` only, and
+/// quoted the wrong line of a file with old Mac line ends or a stray `\r`).
+pub fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let t = rest;
+        let (line, next) = match t.find(['\r', '\n']) {
+            Some(i) if t[i..].starts_with("\r\n") => (&t[..i], i + 2),
+            Some(i) => (&t[..i], i + 1),
+            None => (t, t.len()),
+        };
+        rest = t.get(next..).unwrap_or_default();
+        Some(line)
+    })
 }
 
 /// Renders one diagnostic rustc-style:

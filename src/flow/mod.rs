@@ -347,7 +347,7 @@ pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
 
 /// The text at a location: up to the end of the line, cut at a flow separator, short.
 fn token_at(text: &str, loc: &Loc) -> String {
-    let Some(line) = text.lines().nth((loc.line as usize).saturating_sub(1)) else {
+    let Some(line) = crate::diag::lines(text).nth((loc.line as usize).saturating_sub(1)) else {
         return String::new();
     };
     let rest: String = line

@@ -22,6 +22,7 @@ mod harness;
 mod load_faults;
 mod menus;
 mod numbers;
+mod props;
 mod reload;
 mod schedules;
 mod schema;

@@ -205,7 +205,8 @@ impl FlowCompiler<'_> {
     /// on one line and written plainly or quoted without escapes; else the scalar's start.
     pub(super) fn loc_in_scalar(&self, l: Location, value: &str, offset: usize) -> Loc {
         let mut loc = self.loc(l);
-        let Some(line) = self.text.lines().nth((loc.line as usize).saturating_sub(1)) else {
+        let Some(line) = crate::diag::lines(&self.text).nth((loc.line as usize).saturating_sub(1))
+        else {
             return loc;
         };
         let from: String = line
