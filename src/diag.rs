@@ -216,6 +216,24 @@ impl Sources {
         let text = self.files.get(file)?;
         lines(text).nth((line as usize).checked_sub(1)?)
     }
+
+    /// A SHA-256 digest of every file's path and text: equal digests mean the same files
+    /// with the same texts (what a reload compares, without keeping the texts).
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::Digest as _;
+        let mut files: Vec<_> = self.files.iter().collect();
+        files.sort_by(|a, b| a.0.cmp(b.0));
+        let mut h = sha2::Sha256::new();
+        for (path, text) in files {
+            // Lengths first, so no two different lists of (path, text) hash the same bytes.
+            let path = path.as_os_str().as_encoded_bytes();
+            h.update((path.len() as u64).to_le_bytes());
+            h.update(path);
+            h.update((text.len() as u64).to_le_bytes());
+            h.update(text.as_bytes());
+        }
+        h.finalize().into()
+    }
 }
 
 /// The lines of a flow file as YAML counts them (YAML 1.2 §5.4): a line ends at `\r\n`,
@@ -383,6 +401,28 @@ mod tests {
             render(&d, &sources),
             "error[unknown-key]: unknown field `optons`\n --> flows/acme.yaml:4:5\n  |\n4 |     optons: {}\n  |     ^^^^^^\n  = help: did you mean `options`?\n"
         );
+    }
+
+    #[test]
+    fn the_digest_tells_files_and_texts_apart_and_ignores_order() {
+        let of = |files: &[(&str, &str)]| {
+            let mut s = Sources::default();
+            for (path, text) in files {
+                s.insert(Path::new(path), Arc::from(*text));
+            }
+            s.digest()
+        };
+        let base = of(&[("a.yaml", "x: 1\n"), ("b.yaml", "y: 2\n")]);
+        assert_eq!(base, of(&[("b.yaml", "y: 2\n"), ("a.yaml", "x: 1\n")]));
+        let different = [
+            of(&[("a.yaml", "x: 1\n"), ("b.yaml", "y: 3\n")]),
+            of(&[("a.yaml", "x: 1\n"), ("c.yaml", "y: 2\n")]),
+            of(&[("a.yaml", "x: 1\n")]),
+            // One byte more at the end of a text.
+            of(&[("a.yaml", "x: 1\n "), ("b.yaml", "y: 2\n")]),
+        ];
+        assert_eq!(different.len(), 4);
+        assert!(different.iter().all(|d| *d != base));
     }
 
     #[test]

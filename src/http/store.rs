@@ -39,9 +39,11 @@ pub struct Served {
     pub steps: usize,
     /// Number of warnings the load reported.
     pub warnings: usize,
-    /// The text of every file read: a reload that reads the same files with the same text
-    /// changed nothing and keeps this set (no swap, not logged as a change).
-    pub(crate) sources: Sources,
+    /// Digest of every file's path and text ([`Sources::digest`]): a reload that reads the
+    /// same files with the same text changed nothing and keeps this set (no swap, not logged
+    /// as a change). A digest, not the texts: the set must not hold a second copy of every
+    /// file for as long as it is served.
+    pub(crate) digest: [u8; 32],
 }
 
 /// A load attempt that was refused (the previous set, if any, stays in service).
@@ -245,7 +247,7 @@ impl FlowStore {
                 history.last_success_at = Some(now);
                 // Same files, same text: the compiled set would be the same. Keeping the old
                 // one keeps `loaded_at` meaning "when these flows went live".
-                report.changed = self.current.load().sources != served.sources;
+                report.changed = self.current.load().digest != served.digest;
                 if !report.changed {
                     history.unchanged += 1;
                 }
@@ -359,7 +361,9 @@ fn load(dir: &Path, settle: Duration) -> Result<(Served, LoadReport), StoreError
     let summary = loaded.summary(&dir.display().to_string());
     let (flows, steps, warnings) = (loaded.flow_count(), loaded.step_count(), loaded.warnings());
     let rendered = loaded.render_diagnostics();
-    let sources = std::mem::take(&mut loaded.sources);
+    let digest = loaded.sources.digest();
+    // The texts are only needed to render diagnostics, done above.
+    loaded.sources = Sources::default();
     let set = match loaded.into_servable() {
         Ok(set) => set,
         Err(loaded) => {
@@ -389,7 +393,7 @@ fn load(dir: &Path, settle: Duration) -> Result<(Served, LoadReport), StoreError
         set,
         loaded_at: Timestamp::now(),
         load_time,
-        sources,
+        digest,
     };
     Ok((served, report))
 }

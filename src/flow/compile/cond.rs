@@ -47,7 +47,15 @@ impl FlowCompiler<'_> {
         let compiled = match self.shared.schedules.get(&name.value) {
             // Shared schedules are compiled in this flow's zone unless they name their own;
             // their errors were reported once, against the shared file.
-            Some((_, spec)) => Schedule::compile(spec, &self.tz).ok().map(Arc::new),
+            // A zone without a name (a fixed offset) is not worth a key: compiled per flow.
+            Some((_, spec)) => match self.tz.iana_name() {
+                Some(zone) => self
+                    .shared_compiled
+                    .entry((name.value.clone(), zone.to_string()))
+                    .or_insert_with(|| Schedule::compile(spec, &self.tz).ok().map(Arc::new))
+                    .clone(),
+                None => Schedule::compile(spec, &self.tz).ok().map(Arc::new),
+            },
             None => {
                 let known: Vec<&str> = self
                     .local_schedules

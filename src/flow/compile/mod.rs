@@ -160,9 +160,10 @@ pub fn compile(
 
     // Pass 2: each flow.
     let mut regexes = regexes::Regexes::default();
+    let mut shared_compiled = HashMap::new();
     let mut out = Vec::new();
     let mut metas = Vec::new();
-    for (id, pf) in flows.iter().enumerate() {
+    for (id, pf) in flows.iter_mut().enumerate() {
         let mut c = FlowCompiler {
             file: pf.file.clone(),
             text: pf.text.clone(),
@@ -172,6 +173,7 @@ pub fn compile(
             diags: &mut *diags,
             known_vars: set_wide.clone(),
             regexes: &mut regexes,
+            shared_compiled: &mut shared_compiled,
             runtime_vars: HashSet::new(),
             consts: HashMap::new(),
             schedules: HashMap::new(),
@@ -183,6 +185,14 @@ pub fn compile(
         let (flow, meta) = c.flow(pf);
         out.push(flow);
         metas.push(meta);
+        // Only the numbers are read after this (the number index): the rest of this raw
+        // model (about 2 KB per step) goes now, so the loader's peak is not every raw model
+        // and the whole compiled set at once.
+        pf.raw = RawFlow {
+            numbers: std::mem::take(&mut pf.raw.numbers),
+            default: pf.raw.default.take(),
+            ..RawFlow::default()
+        };
     }
 
     let numbers = numbers::index_numbers(&flows, diags);
@@ -292,6 +302,10 @@ struct FlowCompiler<'a> {
     regexes: &'a mut regexes::Regexes,
     /// Schedules compiled for this flow's zone, by name.
     schedules: HashMap<String, Option<Arc<Schedule>>>,
+    /// Shared schedules compiled so far for the whole set, by (name, flow's zone): a
+    /// shared schedule is compiled once per zone that uses it and shared by those flows,
+    /// not once per flow.
+    shared_compiled: &'a mut HashMap<(String, String), Option<Arc<Schedule>>>,
     local_schedules: HashMap<String, ScheduleSpec>,
     tz: jiff::tz::TimeZone,
     voice: Option<String>,
@@ -379,6 +393,40 @@ mod tests {
         // `\d` in a flow pattern is ASCII 0-9 (docs/flows.md).
         assert!(patterns[0].is_match("415555"));
         assert!(!patterns[0].is_match("٤١٥٥٥٥"));
+    }
+
+    #[test]
+    fn a_shared_schedule_is_compiled_once_per_zone_for_the_set() {
+        // Defect 8 (issue 10): each flow compiled its own copy of the shared schedule.
+        let flow = |n: usize, tz: &str| {
+            let yaml = format!(
+                "numbers: [\"+1415555{n:04}\"]\ntimezone: {tz}\nstart: r\nsteps:\n  r:\n    route:\n      - if: {{ open: office }}\n        goto: hangup\n      - goto: hangup\n"
+            );
+            (format!("line{n}.yaml").into(), yaml)
+        };
+        let shared = "schedules:\n  office:\n    hours:\n      mon-fri: \"09:00-17:00\"\n";
+        let mut texts = vec![("_shared.yaml".into(), shared.to_string())];
+        texts.extend((0..3).map(|n| flow(n, "America/New_York")));
+        texts.push(flow(3, "Europe/Paris"));
+        let set = crate::flow::load_texts(texts)
+            .into_servable()
+            .expect("loads");
+        let schedules: Vec<&Arc<Schedule>> = set
+            .flows()
+            .iter()
+            .filter_map(|f| match &f.steps[0].action {
+                Action::Route { rules, .. } => match &rules[0].cond {
+                    Some(Cond::Schedule { schedule, .. }) => Some(schedule),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        assert_eq!(schedules.len(), 4);
+        assert!(Arc::ptr_eq(schedules[0], schedules[1]));
+        assert!(Arc::ptr_eq(schedules[0], schedules[2]));
+        // Another zone: the same definition, its own compiled copy.
+        assert!(!Arc::ptr_eq(schedules[0], schedules[3]));
     }
 
     #[test]
