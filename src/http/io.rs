@@ -117,6 +117,11 @@ const REASONS: &[(&[u8], &str)] = &[
     (b"HTTP/1.1 414 ", "request URI too long\n"),
 ];
 
+/// Whether `head` starts with a status hyper answers by itself (cheap: the status line only).
+fn may_need_reason(head: &[u8]) -> bool {
+    REASONS.iter().any(|(p, _)| head.starts_with(p))
+}
+
 /// hyper's own error answer with a reason in its body, or `None` for any other bytes.
 fn with_reason(head: &[u8]) -> Option<Vec<u8>> {
     let (_, reason) = REASONS.iter().find(|(p, _)| head.starts_with(p))?;
@@ -166,9 +171,10 @@ impl<T: Write + Unpin> Write for Guarded<T> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         // hyper writes its own error answer as one buffer; look at the first non-empty one.
+        // Only the status line is checked here: `write` decides (once) whether to rewrite.
         let first = bufs.iter().find(|b| !b.is_empty());
         self.guard(cx, |me, cx| match first {
-            Some(b) if me.sent < me.pending.len() || with_reason(b).is_some() => me.write(cx, b),
+            Some(b) if me.sent < me.pending.len() || may_need_reason(b) => me.write(cx, b),
             _ => Pin::new(&mut me.inner).poll_write_vectored(cx, bufs),
         })
     }
