@@ -10,12 +10,7 @@ use switchboard::diag::Kind;
 use switchboard::flow;
 use switchboard::http::{FlowStore, StoreError, reload};
 
-use crate::harness::{BOUND, FlowDir, binary, wait_until};
-
-/// A flow with one step that says `say`.
-fn line(number: &str, say: &str) -> String {
-    format!("numbers: [\"{number}\"]\nstart: hi\nsteps:\n  hi:\n    say: \"{say}\"\n")
-}
+use crate::harness::{BOUND, FlowDir, binary, line, wait_until};
 
 /// The ways a flow-file name can fail to be a readable file, made in `dir`; each returns
 /// the name it made.

@@ -13,18 +13,11 @@ use switchboard::http::reload;
 
 use crate::harness::binary::ServeProcess;
 use crate::harness::server::{TestServer, attr, form_body, incoming, texts};
-use crate::harness::{BOUND, FlowDir, wait_until};
+use crate::harness::{BOUND, FlowDir, line, wait_until};
 
 const CALLER: &str = "+12025550143";
 const SALES: &str = "+14155550100";
 const SUPPORT: &str = "+14155550101";
-
-/// A one-step flow answering `number` with `say`.
-fn line(number: &str, say: &str) -> String {
-    format!(
-        "numbers: [\"{number}\"]\nstart: hi\nsteps:\n  hi:\n    say: \"{say}\"\n    next: hangup\n"
-    )
-}
 
 /// A flow that greets, then waits in a menu whose `1` leads to a goodbye.
 fn menu_line(greeting: &str, bye: &str) -> String {

@@ -108,6 +108,13 @@ impl FlowDir {
     }
 }
 
+/// A one-step flow answering `number` with `say`, then hanging up.
+pub fn line(number: &str, say: &str) -> String {
+    format!(
+        "numbers: [\"{number}\"]\nstart: hi\nsteps:\n  hi:\n    say: \"{say}\"\n    next: hangup\n"
+    )
+}
+
 /// Loads flows from `(file name, text)` pairs and asserts there is no error.
 pub fn load(files: &[(&str, &str)]) -> FlowSet {
     let loaded = load_any(files);
