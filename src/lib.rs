@@ -28,6 +28,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod calls;
 pub mod cli;
 pub mod diag;
 pub mod engine;

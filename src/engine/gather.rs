@@ -168,6 +168,9 @@ impl<'a> Run<'a> {
         };
         let value = value.trim();
         let mut captures = Vec::new();
+        if a.sensitive {
+            self.secrets.push(value.to_string());
+        }
         let ok = match &a.pattern {
             None => true,
             Some(re) => super::eval::matches_capturing(re, value, &mut captures),

@@ -25,7 +25,7 @@ use jiff::Timestamp;
 
 pub use crate::form::Params;
 pub use state::{CallState, Wait};
-pub use trace::Event;
+pub use trace::{Event, REDACTED, redact};
 
 use crate::flow::FlowSet;
 use crate::flow::model::{FlowId, NumberMatch};
@@ -92,6 +92,10 @@ pub struct Outcome {
     pub routed: Option<Routed>,
     /// True when a run-time failure produced the safe document.
     pub failed: bool,
+    /// Values that must not be stored in clear: what the caller entered at a
+    /// `sensitive: true` ask, and the current values of the variables such asks set. Empty
+    /// for flows without one. The call store passes the trace through [`redact`] with them.
+    pub secrets: Vec<String>,
 }
 
 /// How a webhook found its flow.

@@ -34,6 +34,8 @@ pub(super) struct Run<'a> {
     pub(super) flow: Option<FlowId>,
     /// How the webhook found its flow, once it has.
     pub(super) routed: Option<Routed>,
+    /// What the caller entered at a sensitive ask in this run ([`Outcome::secrets`]).
+    pub(super) secrets: Vec<String>,
 }
 
 impl Scope for Run<'_> {
@@ -78,6 +80,7 @@ impl<'a> Run<'a> {
             steps: 0,
             flow: None,
             routed: None,
+            secrets: Vec::new(),
         }
     }
 
@@ -106,9 +109,11 @@ impl<'a> Run<'a> {
             twiml = safe_document(&self.cfg.apology, None);
             self.resp = Response::new();
         }
+        let secrets = self.secrets();
         Outcome {
             twiml,
             response: self.resp,
+            secrets,
             trace: self.trace,
             flow: self
                 .flow
@@ -351,6 +356,34 @@ impl<'a> Run<'a> {
             ),
             Target::Hangup => "hangup".into(),
         }
+    }
+
+    /// This run's secrets plus the current values of the variables the running flow's
+    /// sensitive asks set (they travel in the call state into later webhooks, where a rule
+    /// may compare them).
+    fn secrets(&mut self) -> Vec<String> {
+        let mut secrets = std::mem::take(&mut self.secrets);
+        let Some(flow) = self.flow.and_then(|f| self.set.get(f)) else {
+            return secrets;
+        };
+        for step in &flow.steps {
+            let Action::Ask(a) = &step.action else {
+                continue;
+            };
+            if !a.sensitive {
+                continue;
+            }
+            let captures = a.pattern.iter().flat_map(|re| re.capture_names().flatten());
+            for name in std::iter::once(a.save_as.as_str()).chain(captures) {
+                if let Some(v) = self.state.var(name)
+                    && !v.is_empty()
+                    && !secrets.iter().any(|s| s == v)
+                {
+                    secrets.push(v.to_string());
+                }
+            }
+        }
+        secrets
     }
 
     pub(super) fn assign(&mut self, name: &str, value: &str) -> Result<(), Failure> {

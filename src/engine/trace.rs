@@ -106,3 +106,98 @@ impl std::fmt::Display for Event {
         }
     }
 }
+
+/// What a redacted value is shown as.
+pub const REDACTED: &str = "[redacted]";
+
+/// Replaces every occurrence of a secret (see [`Outcome::secrets`](super::Outcome)) in the
+/// values a trace carries: what was heard, variable values, the values rules compared,
+/// outcomes and error messages. Flow and step names are the operator's text and stay.
+/// Longer secrets go first, so one that contains another is replaced whole.
+pub fn redact(trace: &mut [Event], secrets: &[String]) {
+    let mut secrets: Vec<&str> = secrets
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if secrets.is_empty() {
+        return;
+    }
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let scrub = |text: &mut String| {
+        for s in &secrets {
+            if text.contains(s) {
+                *text = text.replace(s, REDACTED);
+            }
+        }
+    };
+    for e in trace {
+        match e {
+            Event::Input { heard, outcome, .. } => {
+                scrub(heard);
+                scrub(outcome);
+            }
+            Event::Set { value, .. } => scrub(value),
+            Event::Rule { notes, .. } => notes.iter_mut().for_each(scrub),
+            Event::Result { outcome, .. } => scrub(outcome),
+            Event::Error { message } => scrub(message),
+            Event::Restart { reason } => scrub(reason),
+            Event::Number { .. }
+            | Event::NoFlow { .. }
+            | Event::Resume { .. }
+            | Event::Enter { .. }
+            | Event::Exhausted { .. }
+            | Event::Wait { .. }
+            | Event::Hangup
+            | Event::OnError { .. } => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_replaces_secrets_in_values_only() {
+        let mut trace = vec![
+            Event::Enter {
+                flow: "pay".into(),
+                step: "card".into(),
+                kind: "ask",
+            },
+            Event::Input {
+                step: "card".into(),
+                heard: "4111111111111111".into(),
+                outcome: "accepted".into(),
+            },
+            Event::Set {
+                name: "card".into(),
+                value: "4111111111111111".into(),
+            },
+            Event::Set {
+                name: "bin".into(),
+                value: "4111".into(),
+            },
+            Event::Rule {
+                index: Some(1),
+                label: "card starts with 4".into(),
+                notes: vec!["vars.card = \"4111111111111111\"".into()],
+                to: "visa".into(),
+            },
+        ];
+        redact(&mut trace, &["4111".into(), "4111111111111111".into()]);
+        let text: Vec<String> = trace.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 5);
+        assert!(text.iter().all(|t| !t.contains("4111")), "{text:?}");
+        assert_eq!(text[2], "  set vars.card = \"[redacted]\"");
+        assert_eq!(
+            text[4],
+            "  rule 1 matched: card starts with 4 → visa [vars.card = \"[redacted]\"]"
+        );
+        // Nothing to redact: the trace is untouched.
+        let before = trace.clone();
+        redact(&mut trace, &[]);
+        assert_eq!(trace, before);
+    }
+}

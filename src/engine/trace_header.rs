@@ -142,7 +142,8 @@ fn ascii_json(v: &Value) -> String {
     out
 }
 
-fn event_json(e: &Event) -> Value {
+/// One event as JSON: the format of this header and of the call store's stored traces.
+pub fn event_json(e: &Event) -> Value {
     match e {
         Event::Number { to, flow, how } => json!({
             "e": "number", "to": to, "flow": flow,
@@ -183,7 +184,8 @@ fn event_json(e: &Event) -> Value {
     }
 }
 
-fn event_from_json(v: &Value) -> Option<Event> {
+/// The inverse of [`event_json`]; `None` for anything it did not write.
+pub fn event_from_json(v: &Value) -> Option<Event> {
     let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
     let known = |table: &[&'static str], name: Option<String>| -> &'static str {
         name.and_then(|n| table.iter().copied().find(|t| *t == n))

@@ -546,6 +546,9 @@ pub struct Ask {
     pub pattern: Option<Arc<Regex>>,
     /// The variable to set.
     pub save_as: String,
+    /// `sensitive: true`: what the caller enters is secret. The call store keeps it
+    /// redacted; the engine reports it in [`Outcome::secrets`](crate::engine::Outcome).
+    pub sensitive: bool,
     /// Where to go with valid input.
     pub next: Target,
     /// Same as `gather.exhausted`.

@@ -542,6 +542,8 @@ pub struct RawAsk {
     pub finish_on_key: Option<S<String>>,
     pub pattern: Option<S<String>>,
     pub save_as: Option<S<String>>,
+    /// What the caller enters here is never stored in clear (docs/records.md).
+    pub sensitive: Option<S<bool>>,
     pub timeout: Option<S<u32>>,
     pub attempts: Option<S<u32>>,
     pub invalid: Option<S<RawPrompt>>,

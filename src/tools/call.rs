@@ -366,6 +366,7 @@ impl HttpTransport {
             flow: None,
             routed: None,
             failed: false,
+            secrets: Vec::new(),
         };
         match reply.trace.as_deref().map(trace_header::decode) {
             Some(Ok(d)) => {

@@ -462,6 +462,7 @@ fn input_actions(g: &mut Gen) -> (Value, Value) {
                 "save_as",
                 json!({ "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "description": "The variable that gets the answer (vars.name)." }),
             ),
+            ("sensitive", boolean("What the caller enters is stored and shown redacted (card numbers, PINs).")),
             ("next", target("Where to go with a valid answer.")),
         ]),
         &["prompt", "save_as"],

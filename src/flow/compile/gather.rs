@@ -273,6 +273,7 @@ impl FlowCompiler<'_> {
             gather: g,
             pattern,
             save_as,
+            sensitive: a.sensitive.as_ref().is_some_and(|s| s.value),
             next,
             exhausted,
         }

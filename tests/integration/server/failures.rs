@@ -83,6 +83,7 @@ fn oversized_runner(
         flow: None,
         routed: None,
         failed: false,
+        secrets: vec![],
     }
 }
 

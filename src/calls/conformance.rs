@@ -1,0 +1,202 @@
+//! One test suite for every backend: what `Database` promises, run against SQLite here and
+//! against PostgreSQL by `tests/integration/records/postgres.rs`'s server (see
+//! [`run_all`]). Public (hidden) so the integration tests can call it.
+//!
+//! Test code compiled into the library (the integration tests cannot reach `cfg(test)`
+//! items): it panics on purpose when the backend breaks a promise.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use super::record::Arrival;
+use super::{Database, Filter, Record};
+use crate::form::Params;
+
+fn params(pairs: &[(&str, &str)]) -> Params {
+    let mut p = Params::default();
+    for (k, v) in pairs {
+        p.push(k, v);
+    }
+    p
+}
+
+fn sid(n: u32) -> String {
+    format!("CA{n:032x}")
+}
+
+fn status(call: &str, at: i64, seq: &str, st: &str, from: &str) -> Record {
+    Record::status(
+        &params(&[
+            ("CallSid", call),
+            ("CallStatus", st),
+            ("SequenceNumber", seq),
+            ("From", from),
+            ("To", "+14155550100"),
+            ("Direction", "inbound"),
+        ]),
+        Arrival { at, replica: "t" },
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs every check against `db`, which must be empty. Returns how many checks ran.
+pub async fn run_all(db: &Database) -> usize {
+    duplicates_are_stored_once(db).await;
+    filters_and_pages(db).await;
+    stories_hold_every_record(db).await;
+    stale_and_prune(db).await;
+    4
+}
+
+async fn duplicates_are_stored_once(db: &Database) {
+    let call = sid(1);
+    let batch = vec![
+        status(&call, 10, "0", "ringing", "+14155550142"),
+        status(&call, 20, "1", "completed", "+14155550142"),
+    ];
+    let first = db.write(Arc::new(batch.clone())).await.unwrap();
+    assert_eq!(first, 2);
+    // The same records again, and in reverse order: nothing new.
+    let mut again = batch.clone();
+    again.reverse();
+    assert_eq!(db.write(Arc::new(again)).await.unwrap(), 0);
+    let story = db.story(&call).await.unwrap().unwrap();
+    assert_eq!(story.records.len(), 2);
+    assert_eq!(story.call.status, "completed");
+}
+
+async fn filters_and_pages(db: &Database) {
+    let mut batch = Vec::new();
+    for n in 100..125u32 {
+        let from = if n % 2 == 0 {
+            "+14155550001"
+        } else {
+            "+14155550002"
+        };
+        let st = if n % 5 == 0 { "no-answer" } else { "completed" };
+        batch.push(status(&sid(n), 1_000 + i64::from(n), "0", st, from));
+    }
+    db.write(Arc::new(batch)).await.unwrap();
+    let mut seen = Vec::new();
+    let mut filter = Filter {
+        since: Some(1_000),
+        limit: 10,
+        ..Filter::default()
+    };
+    for _ in 0..10 {
+        let page = db.calls(filter.clone()).await.unwrap();
+        seen.extend(page.items.iter().map(|c| c.call_sid.clone()));
+        match page.next {
+            Some(next) => filter.cursor = super::Cursor::decode(&next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 25, "three pages of 10, 10, 5");
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted, "newest first");
+    let missed = db
+        .calls(Filter {
+            status: Some("no-answer".into()),
+            since: Some(1_000),
+            ..Filter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(missed.items.len(), 5);
+    let from = db
+        .calls(Filter {
+            from: Some("+14155550001".into()),
+            since: Some(1_000),
+            until: Some(1_112),
+            ..Filter::default()
+        })
+        .await
+        .unwrap();
+    // 100..112 even: 100, 102, …, 110.
+    assert_eq!(from.items.len(), 6);
+}
+
+async fn stories_hold_every_record(db: &Database) {
+    let call = sid(2);
+    let rec = Record::recording(
+        &params(&[
+            ("CallSid", &call),
+            ("RecordingSid", "RE00000000000000000000000000000002"),
+            ("RecordingStatus", "completed"),
+            ("RecordingUrl", "https://api.twilio.com/x/RE2"),
+            ("RecordingDuration", "9"),
+        ]),
+        Arrival {
+            at: 50,
+            replica: "t",
+        },
+    )
+    .unwrap();
+    let tr = Record::transcription(
+        &params(&[
+            ("CallSid", &call),
+            ("TranscriptionSid", "TR00000000000000000000000000000002"),
+            ("TranscriptionStatus", "completed"),
+            ("TranscriptionText", "please call me back"),
+            ("RecordingSid", "RE00000000000000000000000000000002"),
+        ]),
+        Arrival {
+            at: 60,
+            replica: "t",
+        },
+    )
+    .unwrap();
+    // Transcription before recording, in separate batches.
+    db.write(Arc::new(vec![tr])).await.unwrap();
+    db.write(Arc::new(vec![
+        rec,
+        status(&call, 40, "0", "completed", "+1"),
+    ]))
+    .await
+    .unwrap();
+    let story = db.story(&call).await.unwrap().unwrap();
+    assert_eq!(story.records.len(), 3);
+    assert_eq!(story.recordings.len(), 1);
+    let r = &story.recordings[0];
+    assert_eq!(r.status, "completed");
+    assert_eq!(r.transcript.as_deref(), Some("please call me back"));
+    assert_eq!(r.duration, Some(9));
+    let listed = db
+        .recordings(Filter {
+            since: Some(0),
+            ..Filter::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        listed
+            .items
+            .iter()
+            .any(|x| x.recording_sid == r.recording_sid)
+    );
+    assert!(db.story("CA_nobody").await.unwrap().is_none());
+}
+
+async fn stale_and_prune(db: &Database) {
+    let call = sid(3);
+    db.write(Arc::new(vec![status(&call, 5, "0", "ringing", "+1")]))
+        .await
+        .unwrap();
+    let stale = db.stale(6, 100).await.unwrap();
+    assert!(stale.contains(&call), "{stale:?}");
+    db.write(Arc::new(vec![Record::expired(&call, 7, "t")]))
+        .await
+        .unwrap();
+    let story = db.story(&call).await.unwrap().unwrap();
+    assert_eq!(story.call.status, "unknown");
+    assert!(!db.stale(8, 100).await.unwrap().contains(&call));
+    // Everything last seen before 9 goes (this call, seen at 5 and 7).
+    let pruned = db.prune(9, 1_000).await.unwrap();
+    assert!(pruned >= 1);
+    assert!(db.story(&call).await.unwrap().is_none());
+    assert!(
+        db.story(&sid(1)).await.unwrap().is_some(),
+        "seen at 20, kept"
+    );
+}

@@ -1,0 +1,359 @@
+//! The call store: every webhook, status, recording and transcription callback Twilio sends,
+//! kept so a call can be explained after the fact (docs/records.md).
+//!
+//! - [`Record`] is the unit of ingestion: built from a request's parameters, keyed so that
+//!   storing it twice stores it once.
+//! - [`summarize`] folds a call's records into its summary row ([`Call`]) and its
+//!   [`Recording`]s; it depends only on the set of records, so arrival order and duplicates
+//!   do not change the result.
+//! - [`Database`] is the storage: SQLite (embedded, the default) or PostgreSQL (shared by
+//!   replicas), both running the SQL in `sql`. This module is the only one that knows SQL.
+//! - [`Recorder`] is the writer the server hands records to: group commit, and a local
+//!   [spool](Spool) when the database is slow or down, replayed when it is back.
+//!
+//! Reading goes through [`Database`] too ([`Filter`], [`Page`], [`Story`]), for
+//! `switchboard calls` and the HTTP API alike.
+
+#[doc(hidden)]
+pub mod conformance;
+mod postgres;
+pub mod query;
+pub mod record;
+mod recorder;
+mod spool;
+mod sql;
+mod sqlite;
+pub mod summary;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use query::{Cursor, Filter, Page, Story};
+pub use record::{Arrival, Body, Record};
+pub use recorder::{Health, Recorder, RecorderConfig, Refused};
+pub use spool::Spool;
+pub use summary::{Call, Recording, summarize};
+
+use query::Param;
+
+/// Something went wrong talking to the database. The message never holds a password.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct StoreError {
+    /// What failed.
+    message: String,
+}
+
+impl StoreError {
+    pub(crate) fn new(message: impl Into<String>) -> StoreError {
+        StoreError {
+            message: message.into(),
+        }
+    }
+}
+
+/// Where records are kept: `--database`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite:PATH`.
+    Sqlite(PathBuf),
+    /// `postgres://…` or `postgresql://…` (the whole URL, password included: never shown).
+    Postgres(String),
+    /// `none`: keep no records.
+    None,
+}
+
+/// The default `--database`.
+pub const DEFAULT_DATABASE: &str = "sqlite:switchboard.db";
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "none" {
+            return Ok(DatabaseUrl::None);
+        }
+        if let Some(path) = s.strip_prefix("sqlite:") {
+            let path = path.strip_prefix("//").unwrap_or(path);
+            if path.is_empty() {
+                return Err("`sqlite:` needs a path, e.g. sqlite:switchboard.db".into());
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(s.to_string()));
+        }
+        Err("expected sqlite:PATH, postgres://… or none".into())
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    /// The URL with any password replaced, fit for logs and errors.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
+            DatabaseUrl::Postgres(url) => f.write_str(&redact_password(url)),
+            DatabaseUrl::None => f.write_str("none"),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; also `password=`
+/// in the query.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "postgres://***".into();
+    };
+    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let authority = match authority.rsplit_once('@') {
+        Some((user, host)) => match user.split_once(':') {
+            Some((name, _)) => format!("{name}:***@{host}"),
+            None => format!("{user}@{host}"),
+        },
+        None => authority.to_string(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let q: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", q.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    format!("{scheme}://{authority}{tail}")
+}
+
+/// An open database.
+#[derive(Clone)]
+pub enum Database {
+    /// The embedded store.
+    Sqlite(Arc<sqlite::Sqlite>),
+    /// The shared store.
+    Postgres(Arc<postgres::Postgres>),
+}
+
+impl Database {
+    /// Opens and migrates the database; `Ok(None)` for `none`.
+    pub async fn open(url: &DatabaseUrl) -> Result<Option<Database>, StoreError> {
+        match url {
+            DatabaseUrl::None => Ok(None),
+            DatabaseUrl::Sqlite(path) => {
+                let path = path.clone();
+                let db = blocking(move || sqlite::Sqlite::open(&path)).await?;
+                Ok(Some(Database::Sqlite(Arc::new(db))))
+            }
+            DatabaseUrl::Postgres(url) => {
+                let db = postgres::Postgres::open(url).await?;
+                Ok(Some(Database::Postgres(Arc::new(db))))
+            }
+        }
+    }
+
+    /// Stores records (known keys dropped) and refolds the calls they touch, in one
+    /// transaction. Returns how many were new.
+    pub async fn write(&self, records: Arc<Vec<Record>>) -> Result<usize, StoreError> {
+        match self {
+            Database::Sqlite(db) => {
+                let db = Arc::clone(db);
+                blocking(move || db.write(&records)).await
+            }
+            Database::Postgres(db) => db.write(&records).await,
+        }
+    }
+
+    /// A page of calls, newest first.
+    pub async fn calls(&self, filter: Filter) -> Result<Page<Call>, StoreError> {
+        match self {
+            Database::Sqlite(db) => {
+                let db = Arc::clone(db);
+                blocking(move || db.calls(&filter)).await
+            }
+            Database::Postgres(db) => db.calls(&filter).await,
+        }
+    }
+
+    /// A page of recordings, newest first.
+    pub async fn recordings(&self, filter: Filter) -> Result<Page<Recording>, StoreError> {
+        match self {
+            Database::Sqlite(db) => {
+                let db = Arc::clone(db);
+                blocking(move || db.recordings(&filter)).await
+            }
+            Database::Postgres(db) => db.recordings(&filter).await,
+        }
+    }
+
+    /// One call's whole story.
+    pub async fn story(&self, call_sid: &str) -> Result<Option<Story>, StoreError> {
+        match self {
+            Database::Sqlite(db) => {
+                let db = Arc::clone(db);
+                let sid = call_sid.to_string();
+                blocking(move || db.story(&sid)).await
+            }
+            Database::Postgres(db) => db.story(call_sid).await,
+        }
+    }
+
+    /// Open calls with no record since `before`.
+    pub async fn stale(&self, before: i64, limit: i64) -> Result<Vec<String>, StoreError> {
+        match self {
+            Database::Sqlite(db) => {
+                let db = Arc::clone(db);
+                blocking(move || db.stale(before, limit)).await
+            }
+            Database::Postgres(db) => db.stale(before, limit).await,
+        }
+    }
+
+    /// Deletes calls with no record since `before`; returns how many.
+    pub async fn prune(&self, before: i64, limit: i64) -> Result<usize, StoreError> {
+        match self {
+            Database::Sqlite(db) => {
+                let db = Arc::clone(db);
+                blocking(move || db.prune(before, limit)).await
+            }
+            Database::Postgres(db) => db.prune(before, limit).await,
+        }
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            Database::Sqlite(db) => {
+                let db = Arc::clone(db);
+                blocking(move || db.ping()).await
+            }
+            Database::Postgres(db) => db.ping().await,
+        }
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::new(format!("store task failed: {e}")))?
+}
+
+/// Stored record bodies back to records; a body this build cannot read is left out (and
+/// logged), never an error that would hide the rest of the call.
+fn decode_records(bodies: &[String]) -> Vec<Record> {
+    let mut out = Vec::with_capacity(bodies.len());
+    for b in bodies {
+        match serde_json::from_str::<Record>(b) {
+            Ok(r) => out.push(r),
+            Err(e) => tracing::warn!(error = %e, "a stored record could not be read; left out"),
+        }
+    }
+    out.sort_by(|a, b| (a.at, &a.key).cmp(&(b.at, &b.key)));
+    out
+}
+
+fn text(v: &Option<String>) -> Param {
+    v.as_ref().map_or(Param::Null, |s| Param::Text(s.clone()))
+}
+
+fn int(v: Option<i64>) -> Param {
+    v.map_or(Param::Null, Param::Int)
+}
+
+/// `UPSERT_CALL`'s parameters.
+fn call_params(c: &Call) -> Vec<Param> {
+    vec![
+        Param::Text(c.call_sid.clone()),
+        text(&c.parent_call_sid),
+        text(&c.account_sid),
+        text(&c.from),
+        text(&c.to),
+        text(&c.direction),
+        text(&c.flow),
+        text(&c.flow_version),
+        Param::Int(c.first_seen),
+        Param::Int(c.last_seen),
+        int(c.answered_at),
+        int(c.ended_at),
+        Param::Text(c.status.clone()),
+        Param::Int(i64::from(c.ended)),
+        int(c.duration),
+        text(&c.sip_response_code),
+        text(&c.error_code),
+        Param::Text(c.path.clone()),
+        Param::Int(c.webhooks),
+        Param::Int(c.recordings),
+        Param::Int(i64::from(c.failed)),
+    ]
+}
+
+/// `UPSERT_RECORDING`'s parameters.
+fn recording_params(r: &Recording) -> Vec<Param> {
+    vec![
+        Param::Text(r.recording_sid.clone()),
+        Param::Text(r.call_sid.clone()),
+        Param::Text(r.status.clone()),
+        text(&r.url),
+        int(r.duration),
+        Param::Int(r.at),
+        text(&r.error_code),
+        text(&r.transcript),
+        text(&r.transcription_status),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite_keeps_the_store_contract() {
+        let dir = std::env::temp_dir().join(format!("sb-sqlite-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = DatabaseUrl::Sqlite(dir.join("calls.db"));
+        let db = Database::open(&url).await.unwrap().unwrap();
+        assert_eq!(conformance::run_all(&db).await, 4);
+        // Reopening runs no migration twice.
+        drop(db);
+        let again = Database::open(&url).await.unwrap().unwrap();
+        again.ping().await.unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn database_urls() {
+        assert_eq!("none".parse::<DatabaseUrl>(), Ok(DatabaseUrl::None));
+        assert_eq!(
+            "sqlite:calls.db".parse::<DatabaseUrl>(),
+            Ok(DatabaseUrl::Sqlite("calls.db".into()))
+        );
+        assert_eq!(
+            "sqlite:///var/lib/sb.db".parse::<DatabaseUrl>(),
+            Ok(DatabaseUrl::Sqlite("/var/lib/sb.db".into()))
+        );
+        assert!("sqlite:".parse::<DatabaseUrl>().is_err());
+        assert!("mysql://x".parse::<DatabaseUrl>().is_err());
+        let pg: DatabaseUrl =
+            "postgres://sb:hunter2@db:5432/calls?sslmode=disable&password=hunter2"
+                .parse()
+                .unwrap();
+        let shown = pg.to_string();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert_eq!(
+            shown,
+            "postgres://sb:***@db:5432/calls?sslmode=disable&password=***"
+        );
+        assert_eq!(format!("{pg:?}"), shown);
+    }
+}

@@ -1,0 +1,456 @@
+//! What the store ingests: one [`Record`] per webhook or callback, with the key that makes
+//! ingestion idempotent.
+//!
+//! Records are built on the request path from the decoded parameters (cheap: a few owned
+//! strings; the trace is moved, not copied) and serialised to JSON only by the writer, off
+//! the request path. The same JSON is what the spool holds, so a spooled record replays into
+//! exactly the row it would have made.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+use crate::engine::{Event, trace_header};
+use crate::form::Params;
+
+/// One thing Twilio told us (or one thing the store decided, [`Body::Expired`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// The dedupe key: a record with a key already stored is dropped ([`keys`](self)).
+    pub key: String,
+    /// The call leg it belongs to.
+    pub call_sid: String,
+    /// When it arrived, microseconds since the Unix epoch (the receiving replica's clock).
+    pub at: i64,
+    /// The replica that received it (`--replica`).
+    pub replica: String,
+    /// What it says.
+    #[serde(flatten)]
+    pub body: Body,
+}
+
+/// The kinds of record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Body {
+    /// A call webhook (`/voice`, `/voice/{flow}/{step}`, `/fallback`) and how it was answered.
+    Webhook(Box<Webhook>),
+    /// A call status callback (`/status`).
+    Status(Status),
+    /// A recording status callback (`/recording`).
+    Recording(Recording),
+    /// A transcription callback (`/transcription`).
+    Transcription(Transcription),
+    /// The store closed a call that never got a final status (`--close-after`).
+    Expired,
+}
+
+impl Body {
+    /// The `kind` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::Webhook(_) => "webhook",
+            Body::Status(_) => "status",
+            Body::Recording(_) => "recording",
+            Body::Transcription(_) => "transcription",
+            Body::Expired => "expired",
+        }
+    }
+}
+
+/// The call parameters every webhook and status callback carries.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Leg {
+    /// `AccountSid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_sid: Option<String>,
+    /// `ParentCallSid` (child legs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_call_sid: Option<String>,
+    /// `From`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// `To`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// `Direction`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
+    /// `CallStatus` as this request reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_status: Option<String>,
+}
+
+impl Leg {
+    fn from_params(p: &Params) -> Leg {
+        Leg {
+            account_sid: owned(p, "AccountSid"),
+            parent_call_sid: owned(p, "ParentCallSid"),
+            from: owned(p, "From"),
+            to: owned(p, "To"),
+            direction: owned(p, "Direction"),
+            call_status: owned(p, "CallStatus"),
+        }
+    }
+}
+
+/// A call webhook and the answer it got.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Webhook {
+    /// `voice`, `continue` or `fallback`.
+    pub endpoint: String,
+    /// The step the action URL named (`flow/step`), for continuations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<String>,
+    /// The call's parameters.
+    #[serde(flatten)]
+    pub leg: Leg,
+    /// The inputs it carried (`Digits`, `SpeechResult`, `DialCallStatus`, …; [`INPUTS`]),
+    /// redacted where a sensitive ask heard them.
+    #[serde(default)]
+    pub inputs: BTreeMap<String, String>,
+    /// The instant the engine used as "now", microseconds since the epoch.
+    pub now: i64,
+    /// How long the answer took, microseconds.
+    pub latency_us: i64,
+    /// The flow that answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
+    /// The version of the flow set that answered: the first 12 hex digits of its digest.
+    pub flow_version: String,
+    /// The run failed and the caller heard the apology.
+    #[serde(default)]
+    pub failed: bool,
+    /// Something was redacted (a sensitive ask).
+    #[serde(default)]
+    pub redacted: bool,
+    /// The interpreter's trace, in `engine::trace_header`'s JSON per event.
+    pub trace: Trace,
+}
+
+/// Webhook parameters kept as inputs: what the caller did and what Twilio reports about it.
+pub const INPUTS: &[&str] = &[
+    "Digits",
+    "SpeechResult",
+    "Confidence",
+    "FinishedOnKey",
+    "DialCallStatus",
+    "DialCallSid",
+    "DialCallDuration",
+    "DialBridged",
+    "RecordingUrl",
+    "RecordingSid",
+    "RecordingDuration",
+    "QueueResult",
+    "QueueTime",
+    "AnsweredBy",
+    "ErrorCode",
+    "ErrorUrl",
+];
+
+/// Inputs that hold what the caller entered (redacted at a sensitive ask).
+const CALLER_INPUTS: &[&str] = &["Digits", "SpeechResult"];
+
+/// The engine's trace. Kept as events until the writer serialises it, so the request path
+/// never formats JSON.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Trace(
+    /// The events, in order.
+    pub Vec<Event>,
+);
+
+impl Serialize for Trace {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(trace_header::event_json))
+    }
+}
+
+impl<'de> Deserialize<'de> for Trace {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let values = Vec::<serde_json::Value>::deserialize(d)?;
+        // An event this build does not know (written by a newer one) is left out rather
+        // than failing the whole record.
+        Ok(Trace(
+            values
+                .iter()
+                .filter_map(trace_header::event_from_json)
+                .collect(),
+        ))
+    }
+}
+
+/// A call status callback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    /// The call's parameters (`CallStatus` is the new status).
+    #[serde(flatten)]
+    pub leg: Leg,
+    /// `SequenceNumber`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<i64>,
+    /// `Timestamp` (RFC 2822, as sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// `CallDuration`, seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<i64>,
+    /// `SipResponseCode`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_response_code: Option<String>,
+    /// `ErrorCode`, when Twilio sends one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// `AnsweredBy` (answering-machine detection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<String>,
+}
+
+/// A recording status callback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recording {
+    /// `RecordingSid`.
+    pub recording_sid: String,
+    /// `RecordingStatus`.
+    pub status: String,
+    /// `RecordingUrl`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `RecordingDuration`, seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<i64>,
+    /// `ErrorCode` (`0` is none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// `RecordingSource`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// `AccountSid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_sid: Option<String>,
+}
+
+/// A transcription callback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transcription {
+    /// `TranscriptionSid`.
+    pub transcription_sid: String,
+    /// `RecordingSid` of the transcribed recording.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_sid: Option<String>,
+    /// `TranscriptionStatus`.
+    pub status: String,
+    /// `TranscriptionText`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// `TranscriptionUrl`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The call's parameters.
+    #[serde(flatten)]
+    pub leg: Leg,
+}
+
+/// Why a callback cannot be recorded: it lacks what identifies it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("missing `{0}`")]
+pub struct Missing(pub &'static str);
+
+/// Where and when a request arrived.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival<'a> {
+    /// Microseconds since the epoch.
+    pub at: i64,
+    /// The receiving replica.
+    pub replica: &'a str,
+}
+
+fn owned(p: &Params, name: &str) -> Option<String> {
+    p.get(name).filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+fn number(p: &Params, name: &str) -> Option<i64> {
+    p.get(name).and_then(|v| v.trim().parse().ok())
+}
+
+fn required<'p>(p: &'p Params, name: &'static str) -> Result<&'p str, Missing> {
+    p.get(name).filter(|v| !v.is_empty()).ok_or(Missing(name))
+}
+
+/// What the handler knows about a webhook it answered.
+#[derive(Debug)]
+pub struct Answered<'a> {
+    /// `voice`, `continue` or `fallback`.
+    pub endpoint: &'static str,
+    /// `flow/step` from the action URL.
+    pub resumed: Option<String>,
+    /// `I-Twilio-Idempotency-Token`, when Twilio sent one.
+    pub idempotency_token: Option<&'a str>,
+    /// The URL the signature covers (scheme, host, path and query).
+    pub url: &'a str,
+    /// The run's "now", microseconds.
+    pub now: i64,
+    /// Latency of the answer, microseconds.
+    pub latency_us: i64,
+    /// The flow that answered.
+    pub flow: Option<String>,
+    /// Digest prefix of the served set.
+    pub flow_version: String,
+    /// The run failed.
+    pub failed: bool,
+    /// The run's trace, already redacted.
+    pub trace: Vec<Event>,
+    /// The run's secrets (to redact the inputs).
+    pub secrets: &'a [String],
+}
+
+impl Record {
+    /// A webhook. `None` without a `CallSid` (nothing to file it under).
+    pub fn webhook(p: &Params, arrival: Arrival<'_>, a: Answered<'_>) -> Option<Record> {
+        let call_sid = owned(p, "CallSid")?;
+        let key = match a.idempotency_token.filter(|t| !t.is_empty()) {
+            Some(token) => format!("webhook:{token}"),
+            None => format!("webhook:{}", request_hash(a.url, p)),
+        };
+        let mut redacted = false;
+        let mut inputs = BTreeMap::new();
+        for name in INPUTS {
+            if let Some(v) = p.get(name).filter(|v| !v.is_empty()) {
+                let secret = CALLER_INPUTS.contains(name) && a.secrets.iter().any(|s| s == v);
+                redacted |= secret;
+                let v = if secret { crate::engine::REDACTED } else { v };
+                inputs.insert((*name).to_string(), v.to_string());
+            }
+        }
+        redacted |= !a.secrets.is_empty();
+        Some(Record {
+            key,
+            call_sid,
+            at: arrival.at,
+            replica: arrival.replica.to_string(),
+            body: Body::Webhook(Box::new(Webhook {
+                endpoint: a.endpoint.to_string(),
+                resumed: a.resumed,
+                leg: Leg::from_params(p),
+                inputs,
+                now: a.now,
+                latency_us: a.latency_us,
+                flow: a.flow,
+                flow_version: a.flow_version,
+                failed: a.failed,
+                redacted,
+                trace: Trace(a.trace),
+            })),
+        })
+    }
+
+    /// A call status callback. Keyed by (`CallSid`, `SequenceNumber`), or by status and
+    /// `Timestamp` when there is no sequence number.
+    pub fn status(p: &Params, arrival: Arrival<'_>) -> Result<Record, Missing> {
+        let call_sid = required(p, "CallSid")?.to_string();
+        let status = required(p, "CallStatus")?;
+        let sequence = number(p, "SequenceNumber");
+        let timestamp = owned(p, "Timestamp");
+        let key = match (sequence, &timestamp) {
+            (Some(n), _) => format!("status:{call_sid}:{n}"),
+            (None, Some(t)) => format!("status:{call_sid}:{status}:{t}"),
+            (None, None) => format!("status:{call_sid}:{status}"),
+        };
+        Ok(Record {
+            key,
+            call_sid,
+            at: arrival.at,
+            replica: arrival.replica.to_string(),
+            body: Body::Status(Status {
+                leg: Leg::from_params(p),
+                sequence,
+                timestamp,
+                duration: number(p, "CallDuration"),
+                sip_response_code: owned(p, "SipResponseCode"),
+                error_code: owned(p, "ErrorCode"),
+                answered_by: owned(p, "AnsweredBy"),
+            }),
+        })
+    }
+
+    /// A recording status callback, keyed by (`RecordingSid`, `RecordingStatus`).
+    pub fn recording(p: &Params, arrival: Arrival<'_>) -> Result<Record, Missing> {
+        let call_sid = required(p, "CallSid")?.to_string();
+        let sid = required(p, "RecordingSid")?.to_string();
+        let status = required(p, "RecordingStatus")?.to_string();
+        Ok(Record {
+            key: format!("recording:{sid}:{status}"),
+            call_sid,
+            at: arrival.at,
+            replica: arrival.replica.to_string(),
+            body: Body::Recording(Recording {
+                recording_sid: sid,
+                status,
+                url: owned(p, "RecordingUrl"),
+                duration: number(p, "RecordingDuration"),
+                error_code: owned(p, "ErrorCode"),
+                source: owned(p, "RecordingSource"),
+                account_sid: owned(p, "AccountSid"),
+            }),
+        })
+    }
+
+    /// A transcription callback, keyed by (`TranscriptionSid`, `TranscriptionStatus`).
+    pub fn transcription(p: &Params, arrival: Arrival<'_>) -> Result<Record, Missing> {
+        let call_sid = required(p, "CallSid")?.to_string();
+        let sid = required(p, "TranscriptionSid")?.to_string();
+        let status = required(p, "TranscriptionStatus")?.to_string();
+        Ok(Record {
+            key: format!("transcription:{sid}:{status}"),
+            call_sid,
+            at: arrival.at,
+            replica: arrival.replica.to_string(),
+            body: Body::Transcription(Transcription {
+                transcription_sid: sid,
+                recording_sid: owned(p, "RecordingSid"),
+                status,
+                text: owned(p, "TranscriptionText"),
+                url: owned(p, "TranscriptionUrl"),
+                leg: Leg::from_params(p),
+            }),
+        })
+    }
+
+    /// The store's own record closing a call with no final status.
+    pub fn expired(call_sid: &str, at: i64, replica: &str) -> Record {
+        Record {
+            key: format!("expired:{call_sid}"),
+            call_sid: call_sid.to_string(),
+            at,
+            replica: replica.to_string(),
+            body: Body::Expired,
+        }
+    }
+}
+
+/// A hash of the signed request (URL and parameters, order-free): a retried webhook without
+/// an idempotency token hashes the same.
+fn request_hash(url: &str, p: &Params) -> String {
+    let mut pairs: Vec<(&str, &str)> = p.pairs().collect();
+    pairs.sort_unstable();
+    let mut h = Sha256::new();
+    h.update(url.as_bytes());
+    for (k, v) in pairs {
+        h.update([0]);
+        h.update(k.as_bytes());
+        h.update([1]);
+        h.update(v.as_bytes());
+    }
+    let digest = h.finalize();
+    let mut out = String::with_capacity(32);
+    for b in &digest[..16] {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,139 @@
+use super::*;
+use crate::form::parse_params;
+
+fn fixture(name: &str) -> Params {
+    let path = format!(
+        "{}/../shared/fixtures/webhooks/{name}.form",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    parse_params(text.trim().as_bytes()).unwrap()
+}
+
+const HERE: Arrival<'static> = Arrival {
+    at: 1_000,
+    replica: "r1",
+};
+
+#[test]
+fn status_callbacks_are_keyed_by_sequence_number() {
+    let p = fixture("status-completed");
+    let r = Record::status(&p, HERE).unwrap();
+    let seq = p.get("SequenceNumber").unwrap();
+    assert_eq!(r.key, format!("status:{}:{seq}", p.get("CallSid").unwrap()));
+    let Body::Status(s) = &r.body else {
+        panic!("{r:?}")
+    };
+    assert_eq!(s.leg.call_status.as_deref(), Some("completed"));
+    assert!(s.duration.is_some());
+    // Without a sequence number: status and timestamp.
+    let mut q = Params::default();
+    for (k, v) in p.pairs().filter(|(k, _)| *k != "SequenceNumber") {
+        q.push(k, v);
+    }
+    let r2 = Record::status(&q, HERE).unwrap();
+    assert!(
+        r2.key.starts_with("status:CA") && r2.key.contains(":completed:"),
+        "{}",
+        r2.key
+    );
+}
+
+#[test]
+fn recording_and_transcription_keys() {
+    let r = Record::recording(&fixture("recording-completed"), HERE).unwrap();
+    assert!(
+        r.key.starts_with("recording:RE") && r.key.ends_with(":completed"),
+        "{}",
+        r.key
+    );
+    let t = Record::transcription(&fixture("transcription-completed"), HERE).unwrap();
+    assert!(
+        t.key.starts_with("transcription:TR") && t.key.ends_with(":completed"),
+        "{}",
+        t.key
+    );
+    let Body::Transcription(b) = &t.body else {
+        panic!()
+    };
+    assert!(b.text.as_deref().is_some_and(|s| !s.is_empty()));
+}
+
+#[test]
+fn callbacks_without_their_ids_are_refused() {
+    let empty = Params::default();
+    assert_eq!(Record::status(&empty, HERE), Err(Missing("CallSid")));
+    let mut p = Params::default();
+    p.push("CallSid", "CA1");
+    assert_eq!(Record::recording(&p, HERE), Err(Missing("RecordingSid")));
+    assert_eq!(Record::status(&p, HERE), Err(Missing("CallStatus")));
+}
+
+fn answered<'a>(url: &'a str, token: Option<&'a str>, secrets: &'a [String]) -> Answered<'a> {
+    Answered {
+        endpoint: "continue",
+        resumed: Some("acme/menu".into()),
+        idempotency_token: token,
+        url,
+        now: 5,
+        latency_us: 7,
+        flow: Some("acme".into()),
+        flow_version: "abc".into(),
+        failed: false,
+        trace: vec![Event::Hangup],
+        secrets,
+    }
+}
+
+#[test]
+fn webhooks_are_keyed_by_token_or_request_hash() {
+    let p = fixture("gather-digits");
+    let a = Record::webhook(
+        &p,
+        HERE,
+        answered("https://x/voice/acme/menu?a=1", Some("tok-1"), &[]),
+    )
+    .unwrap();
+    assert_eq!(a.key, "webhook:tok-1");
+    let b = Record::webhook(
+        &p,
+        HERE,
+        answered("https://x/voice/acme/menu?a=1", None, &[]),
+    )
+    .unwrap();
+    let c = Record::webhook(
+        &p,
+        HERE,
+        answered("https://x/voice/acme/menu?a=1", None, &[]),
+    )
+    .unwrap();
+    let d = Record::webhook(
+        &p,
+        HERE,
+        answered("https://x/voice/acme/menu?a=2", None, &[]),
+    )
+    .unwrap();
+    assert_eq!(b.key, c.key, "a retry hashes the same");
+    assert_ne!(b.key, d.key, "another URL is another webhook");
+    let Body::Webhook(w) = &b.body else { panic!() };
+    assert_eq!(w.inputs.get("Digits").map(String::as_str), p.get("Digits"));
+    // Round trip through JSON (the spool and the `body` column).
+    let json = serde_json::to_string(&b).unwrap();
+    assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), b);
+}
+
+#[test]
+fn secret_inputs_are_redacted() {
+    let p = fixture("gather-digits");
+    let digits = p.get("Digits").unwrap().to_string();
+    let secrets = vec![digits.clone()];
+    let r = Record::webhook(&p, HERE, answered("https://x/v", None, &secrets)).unwrap();
+    let json = serde_json::to_string(&r).unwrap();
+    let Body::Webhook(w) = &r.body else { panic!() };
+    assert_eq!(
+        w.inputs.get("Digits").map(String::as_str),
+        Some(crate::engine::REDACTED)
+    );
+    assert!(w.redacted);
+    assert!(!json.contains(&format!("\"{digits}\"")), "{json}");
+}

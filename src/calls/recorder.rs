@@ -1,0 +1,518 @@
+//! The recorder: the one writer between the server and the database.
+//!
+//! Handlers hand it records and never touch the database. Call webhooks do not wait at all
+//! ([`Recorder::record`]); status, recording and transcription callbacks wait until their
+//! record is durable ([`Recorder::acknowledge`]): committed, or fsync'ed to the spool.
+//!
+//! The writer task takes whatever is queued (up to `batch_max`) and commits it in one
+//! transaction: while one commit runs, the next batch gathers, so a busy server commits
+//! large batches (group commit) and an idle one commits each record at once. A commit that
+//! fails or takes longer than `commit_timeout` sends the batch to the spool instead, and the
+//! database is left alone for a back-off (so callbacks are not each held up by a dead
+//! database); the spool is replayed into it once it answers again.
+//!
+//! The same task closes calls that never got a final status (`close_after`) and prunes
+//! calls past `retention`.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::spool::{Spool, SpoolError};
+use super::{Database, Record, StoreError};
+
+/// How the recorder runs (`switchboard serve` flags).
+#[derive(Debug, Clone)]
+pub struct RecorderConfig {
+    /// This replica's name, written into every record.
+    pub replica: String,
+    /// Records waiting for the writer before webhooks' records are dropped (and counted).
+    pub queue: usize,
+    /// Most records in one transaction.
+    pub batch_max: usize,
+    /// A commit slower than this goes to the spool.
+    pub commit_timeout: Duration,
+    /// Calls with no record for this long and no final status are closed as `unknown`.
+    pub close_after: Duration,
+    /// Calls older than this are deleted; `None` keeps everything.
+    pub retention: Option<Duration>,
+    /// How often the writer looks at the spool, stale calls and retention.
+    pub tick: Duration,
+}
+
+impl Default for RecorderConfig {
+    fn default() -> Self {
+        RecorderConfig {
+            replica: "switchboard".into(),
+            queue: 65_536,
+            batch_max: 2_048,
+            commit_timeout: Duration::from_secs(2),
+            close_after: Duration::from_secs(4 * 3600),
+            retention: Some(Duration::from_secs(30 * 86_400)),
+            tick: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Why a callback's record could not be made durable: answer `503` so Twilio may retry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// Neither the database nor the spool took it.
+    #[error("the record could not be stored: {0}")]
+    NotDurable(String),
+    /// The recorder has stopped (the server is shutting down).
+    #[error("the recorder has stopped")]
+    Stopped,
+}
+
+/// One queued record.
+struct Item {
+    /// The record.
+    record: Record,
+    /// Told once the record is durable (callbacks only).
+    ack: Option<oneshot::Sender<Result<(), Refused>>>,
+}
+
+/// What `/readyz` shows about the store.
+#[derive(Debug, Default)]
+struct HealthState {
+    /// The last commit failed or timed out (records go to the spool).
+    db_down: AtomicBool,
+    /// The spool refused the last append (full or failing disk).
+    spool_failing: AtomicBool,
+    /// The latest error, for `/readyz` (never holds a password).
+    last_error: Mutex<Option<String>>,
+    /// Records committed to the database.
+    committed: AtomicU64,
+    /// Records that were already stored (duplicates dropped by key).
+    duplicates: AtomicU64,
+    /// Records written to the spool.
+    spooled: AtomicU64,
+    /// Records replayed from the spool into the database.
+    replayed: AtomicU64,
+    /// Webhook records dropped because the queue was full.
+    dropped: AtomicU64,
+    /// Callbacks refused (neither database nor spool took them).
+    refused: AtomicU64,
+    /// Transactions committed.
+    batches: AtomicU64,
+    /// Calls closed as `unknown`.
+    expired: AtomicU64,
+    /// Calls deleted by retention.
+    pruned: AtomicU64,
+    /// Spooled bytes waiting for replay.
+    spool_bytes: AtomicU64,
+}
+
+/// A snapshot of the store's health.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Health {
+    /// `ok`, or `degraded` while the database is down or the spool is failing.
+    pub status: &'static str,
+    /// The database answers.
+    pub database_ok: bool,
+    /// The spool takes records.
+    pub spool_ok: bool,
+    /// Bytes in the spool, waiting for the database.
+    pub spool_bytes: u64,
+    /// The spool's limit.
+    pub spool_max_bytes: u64,
+    /// The latest error.
+    pub last_error: Option<String>,
+    /// Counters since start.
+    pub committed: u64,
+    /// Duplicates dropped.
+    pub duplicates: u64,
+    /// Spooled.
+    pub spooled: u64,
+    /// Replayed from the spool.
+    pub replayed: u64,
+    /// Webhook records dropped (queue full).
+    pub dropped: u64,
+    /// Callbacks refused with 503.
+    pub refused: u64,
+    /// Transactions.
+    pub batches: u64,
+    /// Calls closed as `unknown`.
+    pub expired: u64,
+    /// Calls pruned.
+    pub pruned: u64,
+}
+
+/// The handle the server holds.
+#[derive(Clone)]
+pub struct Recorder {
+    /// The writer's queue.
+    tx: mpsc::Sender<Item>,
+    /// Shared with the writer.
+    health: Arc<HealthState>,
+    /// The spool's limit (for the health snapshot).
+    spool_max: u64,
+    /// This replica.
+    replica: Arc<str>,
+}
+
+impl Recorder {
+    /// Starts the writer on the current tokio runtime. The returned handle completes when
+    /// every sender is dropped and the queue is drained.
+    pub fn start(
+        db: Database,
+        spool: Spool,
+        cfg: RecorderConfig,
+    ) -> (Recorder, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(cfg.queue.max(1));
+        let health = Arc::new(HealthState::default());
+        health.spool_bytes.store(spool.bytes(), Relaxed);
+        let recorder = Recorder {
+            tx,
+            health: Arc::clone(&health),
+            spool_max: spool.max_bytes(),
+            replica: Arc::from(cfg.replica.as_str()),
+        };
+        let writer = Writer {
+            db,
+            spool: Arc::new(spool),
+            cfg,
+            health,
+            down_until: None,
+            backoff: BACKOFF_MIN,
+            last_maintenance: None,
+        };
+        let handle = tokio::spawn(writer.run(rx));
+        (recorder, handle)
+    }
+
+    /// This replica's name.
+    pub fn replica(&self) -> &str {
+        &self.replica
+    }
+
+    /// Queues a webhook's record; never waits. A full queue drops it (counted in
+    /// `/readyz` as `dropped`).
+    pub fn record(&self, record: Record) {
+        if self.tx.try_send(Item { record, ack: None }).is_err() {
+            self.health.dropped.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Queues a callback's record and waits until it is durable.
+    pub async fn acknowledge(&self, record: Record) -> Result<(), Refused> {
+        let (ack, done) = oneshot::channel();
+        let item = Item {
+            record,
+            ack: Some(ack),
+        };
+        if self.tx.send(item).await.is_err() {
+            return Err(Refused::Stopped);
+        }
+        done.await.unwrap_or(Err(Refused::Stopped))
+    }
+
+    /// The store's health.
+    pub fn health(&self) -> Health {
+        let h = &self.health;
+        let db_ok = !h.db_down.load(Relaxed);
+        let spool_ok = !h.spool_failing.load(Relaxed);
+        Health {
+            status: if db_ok && spool_ok { "ok" } else { "degraded" },
+            database_ok: db_ok,
+            spool_ok,
+            spool_bytes: h.spool_bytes.load(Relaxed),
+            spool_max_bytes: self.spool_max,
+            last_error: h
+                .last_error
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone(),
+            committed: h.committed.load(Relaxed),
+            duplicates: h.duplicates.load(Relaxed),
+            spooled: h.spooled.load(Relaxed),
+            replayed: h.replayed.load(Relaxed),
+            dropped: h.dropped.load(Relaxed),
+            refused: h.refused.load(Relaxed),
+            batches: h.batches.load(Relaxed),
+            expired: h.expired.load(Relaxed),
+            pruned: h.pruned.load(Relaxed),
+        }
+    }
+}
+
+/// The first back-off after a failed commit; it doubles up to [`BACKOFF_MAX`].
+const BACKOFF_MIN: Duration = Duration::from_millis(500);
+const BACKOFF_MAX: Duration = Duration::from_secs(15);
+/// Records replayed per transaction.
+const REPLAY_CHUNK: usize = 1_000;
+/// Calls closed or pruned per maintenance round.
+const MAINTENANCE_CHUNK: i64 = 1_000;
+
+/// The writer task's state.
+struct Writer {
+    /// The database.
+    db: Database,
+    /// The spool.
+    spool: Arc<Spool>,
+    /// Settings.
+    cfg: RecorderConfig,
+    /// Shared with the handles.
+    health: Arc<HealthState>,
+    /// While set, batches go straight to the spool.
+    down_until: Option<Instant>,
+    /// The next back-off.
+    backoff: Duration,
+    /// When stale calls and retention were last looked at.
+    last_maintenance: Option<Instant>,
+}
+
+impl Writer {
+    async fn run(mut self, mut rx: mpsc::Receiver<Item>) {
+        let mut tick = tokio::time::interval(self.cfg.tick);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut batch = Vec::with_capacity(self.cfg.batch_max);
+        loop {
+            tokio::select! {
+                n = rx.recv_many(&mut batch, self.cfg.batch_max) => {
+                    if n == 0 {
+                        break;
+                    }
+                    self.commit(std::mem::take(&mut batch)).await;
+                }
+                _ = tick.tick() => self.maintain().await,
+            }
+        }
+        // Shutdown: the queue is drained; one last try to empty the spool.
+        self.replay().await;
+    }
+
+    fn database_resting(&self) -> bool {
+        self.down_until.is_some_and(|t| Instant::now() < t)
+    }
+
+    fn failed(&mut self, e: &str) {
+        if !self.health.db_down.swap(true, Relaxed) {
+            tracing::error!(
+                error = e,
+                "call store: the database failed; records go to the spool"
+            );
+        }
+        self.set_error(e);
+        self.down_until = Some(Instant::now() + self.backoff);
+        self.backoff = (self.backoff * 2).min(BACKOFF_MAX);
+    }
+
+    fn recovered(&mut self) {
+        self.down_until = None;
+        self.backoff = BACKOFF_MIN;
+        if self.health.db_down.swap(false, Relaxed) {
+            tracing::info!("call store: the database is back");
+        }
+    }
+
+    fn set_error(&self, e: &str) {
+        *self
+            .health
+            .last_error
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e.to_string());
+    }
+
+    /// One database transaction, bounded by `commit_timeout`.
+    async fn write(&self, records: Arc<Vec<Record>>) -> Result<usize, StoreError> {
+        match tokio::time::timeout(self.cfg.commit_timeout, self.db.write(records)).await {
+            Ok(r) => r,
+            Err(_) => Err(StoreError::new(format!(
+                "a commit took longer than {} ms",
+                self.cfg.commit_timeout.as_millis()
+            ))),
+        }
+    }
+
+    async fn commit(&mut self, items: Vec<Item>) {
+        let (records, acks): (Vec<Record>, Vec<_>) =
+            items.into_iter().map(|i| (i.record, i.ack)).unzip();
+        let records = Arc::new(records);
+        let mut result = Err(Refused::NotDurable("database resting".into()));
+        if !self.database_resting() {
+            match self.write(Arc::clone(&records)).await {
+                Ok(new) => {
+                    self.recovered();
+                    self.count_commit(records.len(), new);
+                    result = Ok(());
+                }
+                Err(e) => self.failed(&e.to_string()),
+            }
+        }
+        if result.is_err() {
+            result = self.spool(&records).await;
+        }
+        if result.is_err() {
+            let webhooks = acks.iter().filter(|a| a.is_none()).count() as u64;
+            self.health.dropped.fetch_add(webhooks, Relaxed);
+            self.health
+                .refused
+                .fetch_add(acks.len() as u64 - webhooks, Relaxed);
+        }
+        for ack in acks.into_iter().flatten() {
+            // The callback may have timed out and gone; nothing to tell then.
+            let _ = ack.send(result.clone());
+        }
+    }
+
+    fn count_commit(&self, total: usize, new: usize) {
+        self.health.committed.fetch_add(new as u64, Relaxed);
+        self.health
+            .duplicates
+            .fetch_add((total - new) as u64, Relaxed);
+        self.health.batches.fetch_add(1, Relaxed);
+    }
+
+    async fn spool(&self, records: &Arc<Vec<Record>>) -> Result<(), Refused> {
+        let spool = Arc::clone(&self.spool);
+        let recs = Arc::clone(records);
+        let outcome = tokio::task::spawn_blocking(move || spool.append(&recs))
+            .await
+            .unwrap_or_else(|e| Err(SpoolError::Io(std::io::Error::other(e.to_string()))));
+        self.health.spool_bytes.store(self.spool.bytes(), Relaxed);
+        match outcome {
+            Ok(()) => {
+                self.health.spooled.fetch_add(records.len() as u64, Relaxed);
+                if self.health.spool_failing.swap(false, Relaxed) {
+                    tracing::info!("call store: the spool takes records again");
+                }
+                Ok(())
+            }
+            Err(e) => {
+                let msg = format!("spool {}: {e}", self.spool.dir().display());
+                if !self.health.spool_failing.swap(true, Relaxed) {
+                    tracing::error!(error = %msg, "call store: records cannot be kept; callbacks are refused with 503");
+                }
+                self.set_error(&msg);
+                Err(Refused::NotDurable(msg))
+            }
+        }
+    }
+
+    async fn maintain(&mut self) {
+        if self.database_resting() {
+            return;
+        }
+        if self.health.spool_bytes.load(Relaxed) > 0 || self.health.db_down.load(Relaxed) {
+            self.replay().await;
+        }
+        let every = (self.cfg.close_after / 4).clamp(self.cfg.tick, Duration::from_secs(60));
+        if self.last_maintenance.is_some_and(|t| t.elapsed() < every) {
+            return;
+        }
+        self.last_maintenance = Some(Instant::now());
+        self.close_stale().await;
+        self.prune().await;
+    }
+
+    /// Moves spooled records into the database; stops at the first failure.
+    async fn replay(&mut self) {
+        let spool = Arc::clone(&self.spool);
+        let segments = tokio::task::spawn_blocking(move || {
+            spool.rotate();
+            spool.segments()
+        })
+        .await;
+        let segments = match segments {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => return self.set_error(&format!("spool: {e}")),
+            Err(_) => return,
+        };
+        if segments.is_empty() && self.health.db_down.load(Relaxed) {
+            // Nothing spooled: probe so `/readyz` shows the database back.
+            if tokio::time::timeout(self.cfg.commit_timeout, self.db.ping())
+                .await
+                .is_ok_and(|r| r.is_ok())
+            {
+                self.recovered();
+            } else {
+                self.failed("the database does not answer");
+            }
+            return;
+        }
+        for path in segments {
+            let p = path.clone();
+            let seg = match tokio::task::spawn_blocking(move || Spool::read(&p)).await {
+                Ok(Ok(seg)) => seg,
+                Ok(Err(e)) => return self.set_error(&format!("spool {}: {e}", path.display())),
+                Err(_) => return,
+            };
+            if seg.skipped > 0 {
+                tracing::warn!(
+                    segment = %path.display(),
+                    skipped = seg.skipped,
+                    "spool: lines torn by a crash were skipped (they were never acknowledged)"
+                );
+            }
+            for chunk in seg.records.chunks(REPLAY_CHUNK) {
+                let chunk = Arc::new(chunk.to_vec());
+                match self.write(Arc::clone(&chunk)).await {
+                    Ok(new) => {
+                        self.recovered();
+                        self.count_commit(chunk.len(), new);
+                        self.health.replayed.fetch_add(chunk.len() as u64, Relaxed);
+                    }
+                    Err(e) => return self.failed(&e.to_string()),
+                }
+            }
+            if let Err(e) = self.spool.remove(&path) {
+                return self.set_error(&format!("spool {}: {e}", path.display()));
+            }
+            self.health.spool_bytes.store(self.spool.bytes(), Relaxed);
+            tracing::info!(segment = %path.display(), records = seg.records.len(), "spool: replayed into the database");
+        }
+    }
+
+    /// Closes open calls with no record for `close_after`.
+    async fn close_stale(&mut self) {
+        let now = jiff::Timestamp::now().as_microsecond();
+        let cutoff = now - micros(self.cfg.close_after);
+        let sids = match self.db.stale(cutoff, MAINTENANCE_CHUNK).await {
+            Ok(s) => s,
+            Err(e) => return self.failed(&e.to_string()),
+        };
+        if sids.is_empty() {
+            return;
+        }
+        let records: Vec<Record> = sids
+            .iter()
+            .map(|sid| Record::expired(sid, now, &self.cfg.replica))
+            .collect();
+        let n = records.len();
+        match self.write(Arc::new(records)).await {
+            Ok(new) => {
+                self.count_commit(n, new);
+                self.health.expired.fetch_add(new as u64, Relaxed);
+                tracing::info!(
+                    calls = n,
+                    "call store: closed calls with no final status as `unknown`"
+                );
+            }
+            Err(e) => self.failed(&e.to_string()),
+        }
+    }
+
+    /// Deletes calls past retention.
+    async fn prune(&mut self) {
+        let Some(keep) = self.cfg.retention else {
+            return;
+        };
+        let cutoff = jiff::Timestamp::now().as_microsecond() - micros(keep);
+        match self.db.prune(cutoff, MAINTENANCE_CHUNK).await {
+            Ok(0) => {}
+            Ok(n) => {
+                self.health.pruned.fetch_add(n as u64, Relaxed);
+                tracing::info!(calls = n, "call store: pruned calls past retention");
+            }
+            Err(e) => self.failed(&e.to_string()),
+        }
+    }
+}
+
+fn micros(d: Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}

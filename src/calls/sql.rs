@@ -1,0 +1,115 @@
+//! The SQL both backends run: the schema's migrations and every statement. One text per
+//! statement where the dialects agree (numbered `$n` parameters in order of appearance work
+//! in SQLite and PostgreSQL alike); the few that differ are in pairs.
+//!
+//! Times are `BIGINT` microseconds since the Unix epoch and flags `INTEGER` 0/1 in both, so
+//! rows read back the same from either.
+
+/// The schema, one migration per entry; `schema_version` holds how many have run. Append
+/// only: a released migration never changes.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: records, the call summary, recordings.
+    "CREATE TABLE records (
+        key TEXT PRIMARY KEY,
+        call_sid TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        replica TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX records_call ON records (call_sid, at);
+    CREATE TABLE calls (
+        call_sid TEXT PRIMARY KEY,
+        parent_call_sid TEXT,
+        account_sid TEXT,
+        from_number TEXT,
+        to_number TEXT,
+        direction TEXT,
+        flow TEXT,
+        flow_version TEXT,
+        first_seen BIGINT NOT NULL,
+        last_seen BIGINT NOT NULL,
+        answered_at BIGINT,
+        ended_at BIGINT,
+        status TEXT NOT NULL,
+        ended INTEGER NOT NULL,
+        duration BIGINT,
+        sip_response_code TEXT,
+        error_code TEXT,
+        path TEXT NOT NULL,
+        webhooks BIGINT NOT NULL,
+        recordings BIGINT NOT NULL,
+        failed INTEGER NOT NULL
+    );
+    CREATE INDEX calls_first_seen ON calls (first_seen, call_sid);
+    CREATE INDEX calls_open ON calls (ended, last_seen);
+    CREATE TABLE recordings (
+        recording_sid TEXT PRIMARY KEY,
+        call_sid TEXT NOT NULL,
+        status TEXT NOT NULL,
+        url TEXT,
+        duration BIGINT,
+        at BIGINT NOT NULL,
+        error_code TEXT,
+        transcript TEXT,
+        transcription_status TEXT
+    );
+    CREATE INDEX recordings_at ON recordings (at, recording_sid);
+    CREATE INDEX recordings_call ON recordings (call_sid);",
+];
+
+/// Stores a record unless one with its key is there.
+pub const INSERT_RECORD: &str = "INSERT INTO records (key, call_sid, kind, at, replica, body)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING";
+
+/// A call's records, for the fold.
+pub const CALL_RECORDS: &str = "SELECT body FROM records WHERE call_sid = $1";
+
+/// The columns of `calls`, in the order every statement uses.
+pub const CALL_COLUMNS: &str = "call_sid, parent_call_sid, account_sid, from_number, to_number, \
+     direction, flow, flow_version, first_seen, last_seen, answered_at, ended_at, status, \
+     ended, duration, sip_response_code, error_code, path, webhooks, recordings, failed";
+
+/// Writes a call's summary.
+pub const UPSERT_CALL: &str = "INSERT INTO calls (call_sid, parent_call_sid, account_sid,
+     from_number, to_number, direction, flow, flow_version, first_seen, last_seen,
+     answered_at, ended_at, status, ended, duration, sip_response_code, error_code, path,
+     webhooks, recordings, failed)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+     $19, $20, $21)
+     ON CONFLICT (call_sid) DO UPDATE SET parent_call_sid = excluded.parent_call_sid,
+     account_sid = excluded.account_sid, from_number = excluded.from_number,
+     to_number = excluded.to_number, direction = excluded.direction, flow = excluded.flow,
+     flow_version = excluded.flow_version, first_seen = excluded.first_seen,
+     last_seen = excluded.last_seen, answered_at = excluded.answered_at,
+     ended_at = excluded.ended_at, status = excluded.status, ended = excluded.ended,
+     duration = excluded.duration, sip_response_code = excluded.sip_response_code,
+     error_code = excluded.error_code, path = excluded.path, webhooks = excluded.webhooks,
+     recordings = excluded.recordings, failed = excluded.failed";
+
+/// The columns of `recordings`, in the order every statement uses.
+pub const RECORDING_COLUMNS: &str = "recording_sid, call_sid, status, url, duration, at, \
+     error_code, transcript, transcription_status";
+
+/// Writes a recording.
+pub const UPSERT_RECORDING: &str = "INSERT INTO recordings (recording_sid, call_sid, status,
+     url, duration, at, error_code, transcript, transcription_status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (recording_sid) DO UPDATE SET call_sid = excluded.call_sid,
+     status = excluded.status, url = excluded.url, duration = excluded.duration,
+     at = excluded.at, error_code = excluded.error_code, transcript = excluded.transcript,
+     transcription_status = excluded.transcription_status";
+
+/// Calls still open whose last record is older than `$1` (to close as `unknown`).
+pub const STALE_CALLS: &str =
+    "SELECT call_sid FROM calls WHERE ended = 0 AND last_seen < $1 ORDER BY last_seen LIMIT $2";
+
+/// Retention, oldest first: the calls to prune.
+pub const OLD_CALLS: &str =
+    "SELECT call_sid FROM calls WHERE last_seen < $1 ORDER BY last_seen LIMIT $2";
+/// Retention: a pruned call's rows.
+pub const DELETE_CALL: [&str; 3] = [
+    "DELETE FROM records WHERE call_sid = $1",
+    "DELETE FROM recordings WHERE call_sid = $1",
+    "DELETE FROM calls WHERE call_sid = $1",
+];

@@ -1,0 +1,408 @@
+//! The embedded backend: one SQLite file in WAL mode, written by one connection (the
+//! recorder's writer) and read by another.
+//!
+//! Blocking: the async side ([`super::Database`]) runs these on tokio's blocking pool.
+//! Durability: `synchronous = FULL`, so a committed batch survives a power cut, not only a
+//! crash; group commit makes that one fsync per batch, not per record.
+//!
+//! A deleted database file is noticed before every write (the open connection would
+//! otherwise keep writing to the unlinked file and lose it all at the next start): the
+//! writer copies what it has into a new file at the path (`VACUUM INTO`) and reopens it.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params_from_iter};
+
+use super::StoreError;
+use super::query::{Cursor, Filter, Page, Param, Story};
+use super::record::Record;
+use super::sql;
+use super::summary::{Call, Recording, summarize};
+
+/// How long a statement waits for a lock held by another process (a reader, a second
+/// `switchboard calls`), before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The SQLite store.
+pub struct Sqlite {
+    /// The database file.
+    path: PathBuf,
+    /// The writer's connection and the file identity it was opened on; `None` after a
+    /// failure, reopened at the next write.
+    writer: Mutex<Option<Writer>>,
+    /// The readers' connection (reads never wait behind a commit in WAL mode).
+    reader: Mutex<Option<Connection>>,
+}
+
+/// An open write connection.
+struct Writer {
+    /// The connection.
+    conn: Connection,
+    /// (device, inode) of the file it opened: a different one at the path means the file
+    /// was deleted or replaced.
+    id: (u64, u64),
+}
+
+fn err(context: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::new(format!("sqlite: {context}: {e}"))
+}
+
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+impl Sqlite {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Sqlite, StoreError> {
+        let s = Sqlite {
+            path: path.to_path_buf(),
+            writer: Mutex::new(None),
+            reader: Mutex::new(None),
+        };
+        let w = s.open_writer()?;
+        *lock(&s.writer) = Some(w);
+        Ok(s)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn open_writer(&self) -> Result<Writer, StoreError> {
+        let mut conn = Connection::open(&self.path).map_err(|e| err("open", e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| err("busy timeout", e))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| err("journal_mode=WAL", e))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| err("synchronous=FULL", e))?;
+        migrate(&mut conn)?;
+        let id = file_id(&self.path)
+            .ok_or_else(|| StoreError::new("sqlite: the database file vanished on open"))?;
+        Ok(Writer { conn, id })
+    }
+
+    /// Stores records (those with a known key are dropped) and refolds the calls they
+    /// touch, in one transaction. Returns how many were new.
+    pub fn write(&self, records: &[Record]) -> Result<usize, StoreError> {
+        let mut guard = lock(&self.writer);
+        let writer = match guard.take() {
+            Some(w) => self.check_file(w)?,
+            None => self.open_writer()?,
+        };
+        match write_batch(&writer.conn, records) {
+            Ok(n) => {
+                *guard = Some(writer);
+                Ok(n)
+            }
+            // The connection is dropped: after an I/O error SQLite may need a fresh one.
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A writer still on the file at the path; after a deletion, the data copied to a new
+    /// file there and that opened.
+    fn check_file(&self, w: Writer) -> Result<Writer, StoreError> {
+        if file_id(&self.path) == Some(w.id) {
+            return Ok(w);
+        }
+        if file_id(&self.path).is_some() {
+            return Err(StoreError::new(format!(
+                "sqlite: {} was replaced by another file; not writing to it",
+                self.path.display()
+            )));
+        }
+        tracing::error!(
+            path = %self.path.display(),
+            "the database file was deleted; copying the open database back to its path"
+        );
+        let target = self.path.to_string_lossy().into_owned();
+        w.conn
+            .execute("VACUUM INTO ?1", [&target])
+            .map_err(|e| err("copying the deleted database back", e))?;
+        drop(w);
+        self.open_writer()
+    }
+
+    /// Runs `f` on the reader connection (opened on first use, reopened after an error).
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
+        let mut guard = lock(&self.reader);
+        let conn = match guard.take() {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(|e| err("open for reading", e))?;
+                c.busy_timeout(BUSY_TIMEOUT)
+                    .map_err(|e| err("busy timeout", e))?;
+                c
+            }
+        };
+        let out = f(&conn).map_err(|e| err("read", e))?;
+        *guard = Some(conn);
+        Ok(out)
+    }
+
+    /// A page of calls.
+    pub fn calls(&self, filter: &Filter) -> Result<Page<Call>, StoreError> {
+        let (q, params) = filter.calls_sql();
+        let rows = self.read(|c| {
+            let mut st = c.prepare(&q)?;
+            let rows = st.query_map(params_from_iter(params.iter().map(bind)), call_row)?;
+            rows.collect::<rusqlite::Result<Vec<Call>>>()
+        })?;
+        Ok(filter.page(rows, |c| Cursor {
+            at: c.first_seen,
+            sid: c.call_sid.clone(),
+        }))
+    }
+
+    /// A page of recordings.
+    pub fn recordings(&self, filter: &Filter) -> Result<Page<Recording>, StoreError> {
+        let (q, params) = filter.recordings_sql();
+        let rows = self.read(|c| {
+            let mut st = c.prepare(&q)?;
+            let rows = st.query_map(params_from_iter(params.iter().map(bind)), recording_row)?;
+            rows.collect::<rusqlite::Result<Vec<Recording>>>()
+        })?;
+        Ok(filter.page(rows, |r| Cursor {
+            at: r.at,
+            sid: r.recording_sid.clone(),
+        }))
+    }
+
+    /// One call and everything recorded about it.
+    pub fn story(&self, call_sid: &str) -> Result<Option<Story>, StoreError> {
+        let (call, bodies, recordings, children) = self.read(|c| {
+            let call = c
+                .query_row(
+                    &format!(
+                        "SELECT {} FROM calls WHERE call_sid = ?1",
+                        sql::CALL_COLUMNS
+                    ),
+                    [call_sid],
+                    call_row,
+                )
+                .optional()?;
+            let bodies = c
+                .prepare(sql::CALL_RECORDS)?
+                .query_map([call_sid], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            let recordings = c
+                .prepare(&format!(
+                    "SELECT {} FROM recordings WHERE call_sid = ?1 ORDER BY at",
+                    sql::RECORDING_COLUMNS
+                ))?
+                .query_map([call_sid], recording_row)?
+                .collect::<rusqlite::Result<Vec<Recording>>>()?;
+            let children = c
+                .prepare(&format!(
+                    "SELECT {} FROM calls WHERE parent_call_sid = ?1 ORDER BY first_seen",
+                    sql::CALL_COLUMNS
+                ))?
+                .query_map([call_sid], call_row)?
+                .collect::<rusqlite::Result<Vec<Call>>>()?;
+            Ok((call, bodies, recordings, children))
+        })?;
+        let Some(call) = call else { return Ok(None) };
+        Ok(Some(Story {
+            call,
+            recordings,
+            records: super::decode_records(&bodies),
+            children,
+        }))
+    }
+
+    /// Open calls with no record since `before` (µs), at most `limit`.
+    pub fn stale(&self, before: i64, limit: i64) -> Result<Vec<String>, StoreError> {
+        self.read(|c| {
+            c.prepare(sql::STALE_CALLS)?
+                .query_map([before, limit], |r| r.get(0))?
+                .collect()
+        })
+    }
+
+    /// Deletes calls with no record since `before`, at most `limit`; returns how many.
+    pub fn prune(&self, before: i64, limit: i64) -> Result<usize, StoreError> {
+        let sids: Vec<String> = self.read(|c| {
+            c.prepare(sql::OLD_CALLS)?
+                .query_map([before, limit], |r| r.get(0))?
+                .collect()
+        })?;
+        let mut guard = lock(&self.writer);
+        let writer = match guard.take() {
+            Some(w) => self.check_file(w)?,
+            None => self.open_writer()?,
+        };
+        let tx = writer
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| err("begin", e))?;
+        for sid in &sids {
+            for q in sql::DELETE_CALL {
+                tx.execute(q, [sid]).map_err(|e| err("prune", e))?;
+            }
+        }
+        tx.commit().map_err(|e| err("commit", e))?;
+        *guard = Some(writer);
+        Ok(sids.len())
+    }
+
+    /// Whether the database answers.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())))
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves a connection that is still usable (SQLite rolls
+    // back an open transaction when its handle drops), so a poisoned lock is taken over.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+        .map_err(|e| err("migrate", e))?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| err("migrate", e))?;
+    let done: i64 = tx
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| err("migrate", e))?;
+    let known = i64::try_from(sql::MIGRATIONS.len()).unwrap_or(i64::MAX);
+    if done > known {
+        return Err(StoreError::new(format!(
+            "sqlite: the database has schema version {done}; this build knows {known} (it was written by a newer switchboard)"
+        )));
+    }
+    for (i, m) in sql::MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(done).unwrap_or(0))
+    {
+        tx.execute_batch(m).map_err(|e| err("migrate", e))?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES (?1)",
+            [i64::try_from(i + 1).unwrap_or(i64::MAX)],
+        )
+        .map_err(|e| err("migrate", e))?;
+    }
+    tx.commit().map_err(|e| err("migrate", e))
+}
+
+fn write_batch(conn: &Connection, records: &[Record]) -> Result<usize, StoreError> {
+    let tx = conn.unchecked_transaction().map_err(|e| err("begin", e))?;
+    let mut new = 0;
+    let mut touched: Vec<&str> = Vec::new();
+    {
+        let mut insert = tx
+            .prepare_cached(sql::INSERT_RECORD)
+            .map_err(|e| err("prepare", e))?;
+        for r in records {
+            let body = serde_json::to_string(r).map_err(|e| err("encode", e))?;
+            let n = insert
+                .execute(rusqlite::params![
+                    r.key,
+                    r.call_sid,
+                    r.body.kind(),
+                    r.at,
+                    r.replica,
+                    body
+                ])
+                .map_err(|e| err("insert", e))?;
+            if n > 0 {
+                new += n;
+                touched.push(&r.call_sid);
+            }
+        }
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    for sid in touched {
+        refold(&tx, sid)?;
+    }
+    tx.commit().map_err(|e| err("commit", e))?;
+    Ok(new)
+}
+
+/// Rewrites a call's summary and recordings from all its records.
+fn refold(tx: &rusqlite::Transaction<'_>, call_sid: &str) -> Result<(), StoreError> {
+    let bodies: Vec<String> = tx
+        .prepare_cached(sql::CALL_RECORDS)
+        .and_then(|mut st| {
+            st.query_map([call_sid], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()
+        })
+        .map_err(|e| err("read records", e))?;
+    let records = super::decode_records(&bodies);
+    let (call, recordings) = summarize(call_sid, &records);
+    let params = super::call_params(&call);
+    tx.prepare_cached(sql::UPSERT_CALL)
+        .and_then(|mut st| st.execute(params_from_iter(params.iter().map(bind))))
+        .map_err(|e| err("write call", e))?;
+    for rec in &recordings {
+        let params = super::recording_params(rec);
+        tx.prepare_cached(sql::UPSERT_RECORDING)
+            .and_then(|mut st| st.execute(params_from_iter(params.iter().map(bind))))
+            .map_err(|e| err("write recording", e))?;
+    }
+    Ok(())
+}
+
+fn bind(p: &Param) -> &dyn ToSql {
+    match p {
+        Param::Int(i) => i,
+        Param::Text(s) => s,
+        Param::Null => &rusqlite::types::Null,
+    }
+}
+
+fn call_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Call> {
+    Ok(Call {
+        call_sid: r.get(0)?,
+        parent_call_sid: r.get(1)?,
+        account_sid: r.get(2)?,
+        from: r.get(3)?,
+        to: r.get(4)?,
+        direction: r.get(5)?,
+        flow: r.get(6)?,
+        flow_version: r.get(7)?,
+        first_seen: r.get(8)?,
+        last_seen: r.get(9)?,
+        answered_at: r.get(10)?,
+        ended_at: r.get(11)?,
+        status: r.get(12)?,
+        ended: r.get::<_, i64>(13)? != 0,
+        duration: r.get(14)?,
+        sip_response_code: r.get(15)?,
+        error_code: r.get(16)?,
+        path: r.get(17)?,
+        webhooks: r.get(18)?,
+        recordings: r.get(19)?,
+        failed: r.get::<_, i64>(20)? != 0,
+    })
+}
+
+fn recording_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Recording> {
+    Ok(Recording {
+        recording_sid: r.get(0)?,
+        call_sid: r.get(1)?,
+        status: r.get(2)?,
+        url: r.get(3)?,
+        duration: r.get(4)?,
+        at: r.get(5)?,
+        error_code: r.get(6)?,
+        transcript: r.get(7)?,
+        transcription_status: r.get(8)?,
+    })
+}
