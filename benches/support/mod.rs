@@ -213,6 +213,36 @@ pub fn gather_params(to: &str, digits: &str) -> Vec<(String, String)> {
     pairs
 }
 
+/// Status callback `i`: call `i / 4`, sequence number `i % 4` (initiated, ringing,
+/// in-progress, completed), with the parameters Twilio sends
+/// (../shared/fixtures/webhooks/status-completed.form).
+pub fn status_params(i: usize) -> Vec<(String, String)> {
+    let (call, seq) = (i / 4, i % 4);
+    let status = ["initiated", "ringing", "in-progress", "completed"][seq];
+    let mut pairs: Vec<(String, String)> = [
+        ("AccountSid", "ACae13bbf3893e3d88375882da4f083ac6".to_string()),
+        ("ApiVersion", "2010-04-01".into()),
+        ("CallSid", format!("CA{call:032x}")),
+        ("CallStatus", status.into()),
+        ("CallbackSource", "call-progress-events".into()),
+        ("Called", "+14155550100".into()),
+        ("Caller", "+12025550143".into()),
+        ("Direction", "inbound".into()),
+        ("From", "+12025550143".into()),
+        ("SequenceNumber", seq.to_string()),
+        ("Timestamp", "Tue, 14 Jul 2026 16:07:15 +0000".into()),
+        ("To", "+14155550100".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    if status == "completed" {
+        pairs.push(("CallDuration".into(), "194".into()));
+        pairs.push(("Duration".into(), "4".into()));
+    }
+    pairs
+}
+
 /// `application/x-www-form-urlencoded`, as Twilio encodes TwiML requests (space as `+`).
 pub fn encode(params: &[(String, String)]) -> String {
     let mut ser = form_urlencoded::Serializer::new(String::new());
@@ -251,13 +281,22 @@ pub enum Kind {
     /// `POST /voice/{flow}/menu?k=m&n=1` with `Digits=1`: the menu's answer (state
     /// decoding, option match, a two-number Dial with status callbacks).
     Gather,
+    /// `POST /status`: call status callbacks, each a different call and sequence number,
+    /// acknowledged (`204`) only once committed (the call store's ingestion).
+    Status,
 }
+
+/// Distinct status callbacks the `status` kind cycles through: enough that a 10-second
+/// run at 20,000/s stores new records for most of it (repeats are dropped by key, the
+/// cheaper path).
+pub const STATUS_CALLBACKS: usize = 200_000;
 
 impl Kind {
     pub fn parse(s: &str) -> Option<Kind> {
         match s {
             "incoming" => Some(Kind::Incoming),
             "gather" => Some(Kind::Gather),
+            "status" => Some(Kind::Status),
             _ => None,
         }
     }
@@ -266,6 +305,7 @@ impl Kind {
         match self {
             Kind::Incoming => "incoming",
             Kind::Gather => "gather",
+            Kind::Status => "status",
         }
     }
 
@@ -275,6 +315,15 @@ impl Kind {
         match self {
             Kind::Incoming => "<Gather",
             Kind::Gather => "<Dial",
+            Kind::Status => "",
+        }
+    }
+
+    /// The HTTP status every good answer has.
+    pub fn ok_status(self) -> u16 {
+        match self {
+            Kind::Incoming | Kind::Gather => 200,
+            Kind::Status => 204,
         }
     }
 }
@@ -282,6 +331,11 @@ impl Kind {
 /// One signed webhook per flow (up to `flows`), so requests spread over the number index
 /// and the flow set like real traffic.
 pub fn webhooks(kind: Kind, base: &str, flows: usize) -> Vec<Webhook> {
+    if kind == Kind::Status {
+        return (0..STATUS_CALLBACKS)
+            .map(|i| webhook(base, "/status", &status_params(i)))
+            .collect();
+    }
     (0..flows.max(1))
         .map(|i| {
             let to = flow_number(i);
@@ -291,6 +345,7 @@ pub fn webhooks(kind: Kind, base: &str, flows: usize) -> Vec<Webhook> {
                     let target = format!("/voice/{}/menu?k=m&n=1", flow_name(i));
                     webhook(base, &target, &gather_params(&to, "1"))
                 }
+                Kind::Status => webhook(base, "/status", &status_params(i)),
             }
         })
         .collect()
