@@ -26,8 +26,9 @@ Secrets (environment only, or a file; never a flag):
   TWILIO_SHARED_KEY_SECRET     secret of the shared key named by --shared-key-id
                                (or --shared-key-file)
 
-Endpoints (GET or POST): /voice, /voice/{flow}/{step}, /status, /recording, /fallback;
-/healthz and /readyz for probes. Logs are JSON lines on stderr (filter: --log).
+Endpoints (GET or POST): /voice, /voice/{flow}/{step}, /status, /recording,
+/transcription, /fallback; /healthz and /readyz for probes. Every call and callback is
+kept in --database (default sqlite:switchboard.db; docs/records.md). Logs are JSON lines on stderr (filter: --log).
 
 Reload: edits to the flows directory are picked up as they are saved (--no-watch turns
 that off); SIGHUP reloads at once. A set with errors is refused and the previous flows keep

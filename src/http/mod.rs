@@ -7,8 +7,9 @@
 //! |---|---|
 //! | `/voice` | the number's Voice URL: the flow is chosen by `To` |
 //! | `/voice/{flow}/{step}?{state}` | action URLs the interpreter writes: continue the call |
-//! | `/status` | call status callbacks (the number's, and each dialed leg's): `204` |
-//! | `/recording` | recording status callbacks: `204` |
+//! | `/status` | call status callbacks (the number's, and each dialed leg's): `204` once kept |
+//! | `/recording` | recording status callbacks: `204` once kept |
+//! | `/transcription` | transcription callbacks (`record` with `transcribe: true`): `204` once kept |
 //! | `/fallback` | the number's Fallback URL: the configured safe document |
 //!
 //! plus `/healthz` (the process answers) and `/readyz` (flows loaded, counters), unsigned.
