@@ -217,12 +217,18 @@ pub fn gather_params(to: &str, digits: &str) -> Vec<(String, String)> {
 /// in-progress, completed), with the parameters Twilio sends
 /// (../shared/fixtures/webhooks/status-completed.form).
 pub fn status_params(i: usize) -> Vec<(String, String)> {
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let (call, seq) = (i / 4, i % 4);
     let status = ["initiated", "ringing", "in-progress", "completed"][seq];
     let mut pairs: Vec<(String, String)> = [
-        ("AccountSid", "ACae13bbf3893e3d88375882da4f083ac6".to_string()),
+        (
+            "AccountSid",
+            "ACae13bbf3893e3d88375882da4f083ac6".to_string(),
+        ),
         ("ApiVersion", "2010-04-01".into()),
-        ("CallSid", format!("CA{call:032x}")),
+        ("CallSid", format!("CA{run:016x}{call:016x}")),
         ("CallStatus", status.into()),
         ("CallbackSource", "call-progress-events".into()),
         ("Called", "+14155550100".into()),
@@ -328,24 +334,48 @@ impl Kind {
     }
 }
 
-/// One signed webhook per flow (up to `flows`), so requests spread over the number index
-/// and the flow set like real traffic.
+/// Distinct calls the webhook kinds cycle through (each webhook its own `CallSid`), so a
+/// server keeping call records stores a new record for most requests, as with real
+/// traffic, rather than dropping repeats by key.
+pub const CALLS: usize = 150_000;
+
+/// Signed webhooks spread over the flows (webhook `i` goes to flow `i % flows`), so
+/// requests spread over the number index and the flow set like real traffic. Each is its
+/// own call, with a `CallSid` unique to this run.
 pub fn webhooks(kind: Kind, base: &str, flows: usize) -> Vec<Webhook> {
+    webhooks_count(kind, base, flows, CALLS)
+}
+
+/// [`webhooks`], `calls` of them (at least one per flow).
+pub fn webhooks_count(kind: Kind, base: &str, flows: usize, calls: usize) -> Vec<Webhook> {
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64);
     if kind == Kind::Status {
         return (0..STATUS_CALLBACKS)
             .map(|i| webhook(base, "/status", &status_params(i)))
             .collect();
     }
-    (0..flows.max(1))
+    let flows = flows.max(1);
+    (0..calls.max(flows))
         .map(|i| {
-            let to = flow_number(i);
-            match kind {
-                Kind::Incoming => webhook(base, "/voice", &incoming_params(&to)),
-                Kind::Gather => {
-                    let target = format!("/voice/{}/menu?k=m&n=1", flow_name(i));
-                    webhook(base, &target, &gather_params(&to, "1"))
+            let to = flow_number(i % flows);
+            let sid = format!("CA{run:016x}{i:016x}");
+            let mut hook = match kind {
+                Kind::Incoming => incoming_params(&to),
+                Kind::Gather | Kind::Status => gather_params(&to, "1"),
+            };
+            for (k, v) in &mut hook {
+                if k == "CallSid" {
+                    v.clone_from(&sid);
                 }
-                Kind::Status => webhook(base, "/status", &status_params(i)),
+            }
+            match kind {
+                Kind::Incoming => webhook(base, "/voice", &hook),
+                Kind::Gather | Kind::Status => {
+                    let target = format!("/voice/{}/menu?k=m&n=1", flow_name(i % flows));
+                    webhook(base, &target, &hook)
+                }
             }
         })
         .collect()

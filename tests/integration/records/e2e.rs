@@ -126,7 +126,10 @@ fn calls_without_a_final_status_are_closed_and_old_calls_pruned() {
     let call = sid(4);
     // Answered, then the last callback is lost.
     serve.post("/voice", &form(&call_params(&call, "ringing")));
-    let db = open(&format!("sqlite:{}", data.path().join("calls.db").display()));
+    let db = open(&format!(
+        "sqlite:{}",
+        data.path().join("calls.db").display()
+    ));
     let story = wait_for_story(&db, &call, |s| s.call.status == "unknown");
     assert!(story.call.ended);
     assert!(serve.readyz()["records"]["expired"].as_u64().unwrap() >= 1);
@@ -139,7 +142,12 @@ fn calls_without_a_final_status_are_closed_and_old_calls_pruned() {
 
     // Retention: a server keeping 1 s of calls prunes this one.
     let mut args = sqlite_args(data.path());
-    args.extend(["--retention".into(), "1s".into(), "--close-after".into(), "1s".into()]);
+    args.extend([
+        "--retention".into(),
+        "1s".into(),
+        "--close-after".into(),
+        "1s".into(),
+    ]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let serve = ServeProcess::start(flows.path(), &args);
     crate::harness::wait_until("the old call is pruned", || {
