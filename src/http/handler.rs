@@ -465,6 +465,11 @@ impl App {
                 .headers
                 .get(IDEMPOTENCY_TOKEN)
                 .and_then(|v| v.to_str().ok()),
+            signature: req
+                .parts
+                .headers
+                .get("x-twilio-signature")
+                .and_then(|v| v.to_str().ok()),
             url: raw_target(&req.parts.uri),
             now: now.as_microsecond(),
             latency_us: micros(req.started.elapsed()),
