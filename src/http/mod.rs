@@ -11,7 +11,8 @@
 //! | `/recording` | recording status callbacks: `204` |
 //! | `/fallback` | the number's Fallback URL: the configured safe document |
 //!
-//! plus `/healthz` (the process answers) and `/readyz` (flows loaded, counters), unsigned.
+//! plus `/healthz` (the process answers) and `/readyz` (flows loaded, counters), unsigned,
+//! and the records API under `/api/` (`api`: a bearer token, no Twilio signature).
 //!
 //! A request goes through, in order: route (`404`), method (`405`), content type (`415`),
 //! body size (`413`), body read (`400`, `408`), form decoding (`400`), the signature
@@ -26,6 +27,7 @@
 //! `switchboard call`, is an offline tool ([`crate::tools::call`]); it reads the
 //! interpreter's trace from the header [`crate::engine::trace_header`] defines.
 
+mod api;
 pub mod counters;
 mod handler;
 mod io;
@@ -46,6 +48,7 @@ use crate::engine::{self, Entry, Outcome, Params};
 use crate::flow::FlowSet;
 use crate::signature::Keys;
 
+pub use api::AdminToken;
 pub use server::{Server, ShutdownReport};
 pub use store::{FailedLoad, FlowStore, LoadReport, ReloadHistory, ReloadMode, Served, StoreError};
 pub use verify::{PublicUrl, PublicUrlError, verify_webhook};
@@ -130,6 +133,10 @@ pub struct ServerConfig {
     pub fallback_operator: Option<String>,
     /// The interpreter ([`engine::run`]).
     pub runner: Runner,
+    /// The call records (`--database`); `None` keeps none and the API has nothing to show.
+    pub database: Option<crate::calls::Database>,
+    /// The records API's bearer token; `None` turns `/api/…` off (404).
+    pub admin_token: Option<AdminToken>,
 }
 
 impl ServerConfig {
@@ -143,6 +150,8 @@ impl ServerConfig {
             apology: engine::Config::default().apology,
             fallback_operator: None,
             runner: engine::run,
+            database: None,
+            admin_token: None,
         }
     }
 }

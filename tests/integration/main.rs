@@ -23,6 +23,7 @@ mod load_faults;
 mod menus;
 mod numbers;
 mod props;
+mod records;
 mod reload;
 mod schedules;
 mod schema;
