@@ -170,4 +170,6 @@ fn bad_requests_say_why() {
     let auth = format!("Bearer {ADMIN}");
     let r = s.request("DELETE", "/api/calls", &[("Authorization", &auth)], b"");
     assert_eq!((r.status, r.header("allow")), (405, Some("GET, HEAD")));
+    let r = s.request("HEAD", "/api/calls", &[("Authorization", &auth)], b"");
+    assert_eq!((r.status, r.body.as_str()), (200, ""));
 }
