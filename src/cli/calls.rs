@@ -57,10 +57,10 @@ pub struct Source {
 /// Which calls (or recordings) to list.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Filters {
-    /// Only those first seen at or after this time (30m, 1h, 2d, or RFC 3339).
+    /// Only calls (recordings) from this time on: 30m, 1h, 2d back, or an RFC 3339 time.
     #[arg(long, value_name = "WHEN", value_parser = parse_when)]
     pub since: Option<i64>,
-    /// Only those first seen before this time.
+    /// Only calls (recordings) before this time.
     #[arg(long, value_name = "WHEN", value_parser = parse_when)]
     pub until: Option<i64>,
     /// Only calls from this number (as Twilio sends it, e.g. +14155550142).
@@ -122,6 +122,14 @@ pub struct Args {
     /// `show CALLSID`; without it, the list.
     #[command(subcommand)]
     pub command: Option<CallsCommand>,
+    /// The list's flags.
+    #[command(flatten)]
+    pub list: ListArgs,
+}
+
+/// A list's flags (`calls`, `recordings`).
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
     /// What to list.
     #[command(flatten)]
     pub filters: Filters,
@@ -160,19 +168,43 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     if let Some(CallsCommand::Show(show)) = &args.command {
         return run_show(show, out, err);
     }
+    list(
+        &args.list,
+        |db, f| async move { db.calls(f).await },
+        records::calls_table,
+        out,
+        err,
+    )
+}
+
+/// A printed list (`calls`, `recordings`): up to `--limit` rows fetched with `page`, as
+/// `table` prints them or as JSON lines.
+pub fn list<T, P, Fut>(
+    args: &ListArgs,
+    page: P,
+    table: fn(&[T], &TimeZone, &mut dyn Write) -> std::io::Result<()>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32
+where
+    T: serde::Serialize,
+    P: Fn(Database, Filter) -> Fut,
+    Fut: Future<Output = Result<Page<T>, StoreError>>,
+{
+    let filters = &args.filters;
     let listed = with_database(&args.source, |db| async move {
-        fetch(args.filters.filter(), args.filters.limit, |f| db.calls(f)).await
+        fetch(filters.filter(), filters.limit, |f| page(db.clone(), f)).await
     });
-    let calls = match listed {
-        Ok(calls) => calls,
+    let rows = match listed {
+        Ok(rows) => rows,
         Err(msg) => {
             let _ = writeln!(err, "{msg}");
             return exit::USAGE;
         }
     };
     let written = match args.format {
-        ListFormat::Table => records::calls_table(&calls, &TimeZone::system(), out),
-        ListFormat::Json => records::json_lines(&calls, out),
+        ListFormat::Table => table(&rows, &TimeZone::system(), out),
+        ListFormat::Json => records::json_lines(&rows, out),
     };
     finish(written, err)
 }
@@ -294,13 +326,13 @@ mod tests {
     #[test]
     fn defaults_and_flags() {
         let a = calls_args(&[]);
-        assert_eq!(a.filters.limit, 50);
-        assert_eq!(a.format, ListFormat::Table);
-        assert_eq!(a.source.database, DEFAULT_DATABASE.parse().unwrap());
+        assert_eq!(a.list.filters.limit, 50);
+        assert_eq!(a.list.format, ListFormat::Table);
+        assert_eq!(a.list.source.database, DEFAULT_DATABASE.parse().unwrap());
         assert!(a.command.is_none());
         let a = calls_args(&["--since", "2026-07-14T16:00:00Z", "--status", "busy"]);
-        assert_eq!(a.filters.since, Some(1_784_044_800_000_000));
-        assert_eq!(a.filters.filter().status.as_deref(), Some("busy"));
+        assert_eq!(a.list.filters.since, Some(1_784_044_800_000_000));
+        assert_eq!(a.list.filters.filter().status.as_deref(), Some("busy"));
         let a = calls_args(&[
             "show",
             "CA1",

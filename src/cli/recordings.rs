@@ -3,9 +3,7 @@
 
 use std::io::Write;
 
-use jiff::tz::TimeZone;
-
-use super::calls::{Filters, ListFormat, Source, fetch, finish, with_database};
+use super::calls::{ListArgs, list};
 use super::exit;
 use crate::tools::records;
 
@@ -30,38 +28,16 @@ Examples:
     )
 }
 
-/// `switchboard recordings`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// What to list.
-    #[command(flatten)]
-    pub filters: Filters,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-    pub format: ListFormat,
-    /// The database.
-    #[command(flatten)]
-    pub source: Source,
-}
+/// `switchboard recordings`: the list flags `calls` has.
+pub type Args = ListArgs;
 
 /// Runs `switchboard recordings`.
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let listed = with_database(&args.source, |db| async move {
-        fetch(args.filters.filter(), args.filters.limit, |f| {
-            db.recordings(f)
-        })
-        .await
-    });
-    let recordings = match listed {
-        Ok(r) => r,
-        Err(msg) => {
-            let _ = writeln!(err, "{msg}");
-            return exit::USAGE;
-        }
-    };
-    let written = match args.format {
-        ListFormat::Table => records::recordings_table(&recordings, &TimeZone::system(), out),
-        ListFormat::Json => records::json_lines(&recordings, out),
-    };
-    finish(written, err)
+    list(
+        args,
+        |db, f| async move { db.recordings(f).await },
+        records::recordings_table,
+        out,
+        err,
+    )
 }
