@@ -126,7 +126,11 @@ impl Spool {
                 max: self.max_bytes,
             });
         }
-        if st.current.as_ref().is_some_and(|(_, _, n)| *n >= SEGMENT_BYTES) {
+        if st
+            .current
+            .as_ref()
+            .is_some_and(|(_, _, n)| *n >= SEGMENT_BYTES)
+        {
             st.current = None;
         }
         if st.current.is_none() {
