@@ -14,13 +14,16 @@
 # per-reload figures on stderr.
 #
 # Knobs (environment): MEM_RELOADS (20), MEM_PORT (18190), MEM_DIR (a temp dir, removed
-# after), SWITCHBOARD (a built binary; default: build target/release/switchboard).
+# after), SWITCHBOARD (a built binary; default: build target/release/switchboard),
+# MEM_SETTLE (seconds to wait after the load and after each reload before reading VmRSS;
+# default 0: an allocator that returns freed memory on a timer shows it only after one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 N=${1:-1000}
 KIND=${MEM_FLOWS:-acme}
 RELOADS=${MEM_RELOADS:-20}
+SETTLE=${MEM_SETTLE:-0}
 PORT=${MEM_PORT:-18190}
 TOKEN=5e1f0a8c2b7d4e6f9a3c1b0d8e7f6a5b
 
@@ -106,6 +109,7 @@ for _ in $(seq 1200); do # up to 120 s
 done
 [[ -n "$body" ]] || { echo "error: the server did not become ready" >&2; exit 1; }
 load_ms=$(printf "%.0f" "$(field load_ms "$body")")
+sleep "$SETTLE"
 first=$(rss_mb)
 echo "loaded $N $KIND flows in $load_ms ms; RSS $first MB" >&2
 
@@ -120,6 +124,7 @@ for r in $(seq "$RELOADS"); do
   done
   [[ "$(field succeeded "$body")" == "$r" ]] || { echo "error: reload $r did not finish" >&2; exit 1; }
   [[ "$(field unchanged "$body")" == 0 ]] || { echo "error: reload $r changed nothing" >&2; exit 1; }
+  sleep "$SETTLE"
   rss+=("$(rss_mb)")
   echo "reload $r: $(field load_ms "$body") ms load; RSS ${rss[-1]} MB" >&2
 done

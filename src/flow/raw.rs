@@ -95,34 +95,37 @@ pub struct RawShared {
 }
 
 /// One step: exactly one action field, plus `next` where the action continues.
+///
+/// Every field is boxed: a step sets two or three of these seventeen fields, and each field
+/// carries two source locations (96 bytes) beside its value, so inline they made every raw
+/// step 1.6 KB. Boxed, an absent field costs 8 bytes; the raw models of every file in
+/// a set are alive at once during a load (targets need every flow's step names), and they
+/// set the loader's peak memory, which the allocator keeps after the load.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     /// Free text for humans.
-    pub description: Option<S<String>>,
-    pub say: Option<S<RawPrompt>>,
-    pub play: Option<S<RawPlay>>,
-    pub pause: Option<S<u32>>,
-    pub route: Option<S<Vec<S<RawRule>>>>,
-    // The large actions are boxed: a step has one action, and inline they made every raw
-    // step several kilobytes (each field carries two source locations), which set the peak
-    // memory and much of the time of loading 1,000 flows.
-    pub menu: Option<S<Box<RawMenu>>>,
-    pub ask: Option<S<Box<RawAsk>>>,
-    pub dial: Option<S<Box<RawDial>>>,
-    pub record: Option<S<Box<RawRecord>>>,
-    pub enqueue: Option<S<Box<RawEnqueue>>>,
-    pub conference: Option<S<Box<RawConference>>>,
-    pub redirect: Option<S<RawRedirect>>,
-    pub set: Option<S<OrderedMap<S<String>>>>,
-    pub hangup: Option<S<bool>>,
-    pub reject: Option<S<String>>,
+    pub description: Option<Box<S<String>>>,
+    pub say: Option<Box<S<RawPrompt>>>,
+    pub play: Option<Box<S<RawPlay>>>,
+    pub pause: Option<Box<S<u32>>>,
+    pub route: Option<Box<S<Vec<S<RawRule>>>>>,
+    pub menu: Option<Box<S<RawMenu>>>,
+    pub ask: Option<Box<S<RawAsk>>>,
+    pub dial: Option<Box<S<RawDial>>>,
+    pub record: Option<Box<S<RawRecord>>>,
+    pub enqueue: Option<Box<S<RawEnqueue>>>,
+    pub conference: Option<Box<S<RawConference>>>,
+    pub redirect: Option<Box<S<RawRedirect>>>,
+    pub set: Option<Box<S<OrderedMap<S<String>>>>>,
+    pub hangup: Option<Box<S<bool>>>,
+    pub reject: Option<Box<S<String>>>,
     /// Where to go after the action (say, play, pause, set, record, enqueue, conference,
     /// route's otherwise, dial's answered outcome).
-    pub next: Option<S<String>>,
+    pub next: Option<Box<S<String>>>,
     /// `true` when this step's dial targets, caller id or URLs may be filled from caller
     /// input on purpose (the `caller-input` check, docs/flows.md "Caller input").
-    pub allow_caller_input: Option<S<bool>>,
+    pub allow_caller_input: Option<Box<S<bool>>>,
 }
 
 /// The action a step sets, typed: one variant per [`StepKind`], borrowing the raw value.
@@ -132,12 +135,12 @@ pub enum RawAction<'r> {
     Play(&'r S<RawPlay>),
     Pause(&'r S<u32>),
     Route(&'r S<Vec<S<RawRule>>>),
-    Menu(&'r S<Box<RawMenu>>),
-    Ask(&'r S<Box<RawAsk>>),
-    Dial(&'r S<Box<RawDial>>),
-    Record(&'r S<Box<RawRecord>>),
-    Enqueue(&'r S<Box<RawEnqueue>>),
-    Conference(&'r S<Box<RawConference>>),
+    Menu(&'r S<RawMenu>),
+    Ask(&'r S<RawAsk>),
+    Dial(&'r S<RawDial>),
+    Record(&'r S<RawRecord>),
+    Enqueue(&'r S<RawEnqueue>),
+    Conference(&'r S<RawConference>),
     Redirect(&'r S<RawRedirect>),
     Set(&'r S<OrderedMap<S<String>>>),
     Hangup(&'r S<bool>),
@@ -191,20 +194,20 @@ impl RawStep {
     /// exactly one).
     pub fn actions(&self) -> Vec<RawAction<'_>> {
         let fields = [
-            self.say.as_ref().map(RawAction::Say),
-            self.play.as_ref().map(RawAction::Play),
-            self.pause.as_ref().map(RawAction::Pause),
-            self.route.as_ref().map(RawAction::Route),
-            self.menu.as_ref().map(RawAction::Menu),
-            self.ask.as_ref().map(RawAction::Ask),
-            self.dial.as_ref().map(RawAction::Dial),
-            self.record.as_ref().map(RawAction::Record),
-            self.enqueue.as_ref().map(RawAction::Enqueue),
-            self.conference.as_ref().map(RawAction::Conference),
-            self.redirect.as_ref().map(RawAction::Redirect),
-            self.set.as_ref().map(RawAction::Set),
-            self.hangup.as_ref().map(RawAction::Hangup),
-            self.reject.as_ref().map(RawAction::Reject),
+            self.say.as_deref().map(RawAction::Say),
+            self.play.as_deref().map(RawAction::Play),
+            self.pause.as_deref().map(RawAction::Pause),
+            self.route.as_deref().map(RawAction::Route),
+            self.menu.as_deref().map(RawAction::Menu),
+            self.ask.as_deref().map(RawAction::Ask),
+            self.dial.as_deref().map(RawAction::Dial),
+            self.record.as_deref().map(RawAction::Record),
+            self.enqueue.as_deref().map(RawAction::Enqueue),
+            self.conference.as_deref().map(RawAction::Conference),
+            self.redirect.as_deref().map(RawAction::Redirect),
+            self.set.as_deref().map(RawAction::Set),
+            self.hangup.as_deref().map(RawAction::Hangup),
+            self.reject.as_deref().map(RawAction::Reject),
         ];
         fields.into_iter().flatten().collect()
     }
@@ -641,5 +644,14 @@ mod tests {
         for k in StepKind::ALL {
             assert!(yaml.contains(&format!("{}:", k.name())), "{k}");
         }
+    }
+
+    #[test]
+    fn a_raw_step_is_small_whatever_it_sets() {
+        // Defect 8 (issue 10): every file's raw model is alive at once during a load, and
+        // with its seventeen optional fields inline a raw step was 1,632 bytes, most of the
+        // loader's peak. Boxed, an absent field is one pointer.
+        let size = std::mem::size_of::<RawStep>();
+        assert!(size <= 17 * 8, "RawStep is {size} bytes");
     }
 }

@@ -38,7 +38,7 @@ impl FlowCompiler<'_> {
                 ),
             );
         }
-        let outer_next = s.next.as_ref();
+        let outer_next = s.next.as_deref();
         match action {
             RawAction::Say(p) => {
                 let prompt = self.prompt(p);
@@ -110,7 +110,7 @@ impl FlowCompiler<'_> {
 
     /// The step's `next`, or hang up.
     fn next_of(&mut self, s: &RawStep) -> Target {
-        self.target_opt(s.next.as_ref()).unwrap_or(Target::Hangup)
+        self.target_opt(s.next.as_deref()).unwrap_or(Target::Hangup)
     }
 
     /// A `next` beside an action that never goes on is a mistake worth reporting.
@@ -216,7 +216,7 @@ impl FlowCompiler<'_> {
             let goto = self.target(&rule.value.goto);
             rules.push(Rule { cond, goto, label });
         }
-        let otherwise = self.target_opt(s.next.as_ref());
+        let otherwise = self.target_opt(s.next.as_deref());
         if let (Some(u), Some(n)) = (unconditional, &s.next) {
             let loc = self.loc(n.referenced);
             let at = self.loc(u);
