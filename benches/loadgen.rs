@@ -559,8 +559,12 @@ impl RawConn {
         let mut head: Option<(u16, usize)> = None;
         loop {
             if let Some((status, body_start)) = head {
-                let len = content_length(&self.buf[..body_start])
-                    .ok_or("answer without Content-Length")?;
+                // `204 No Content` has no body and no length.
+                let len = match status {
+                    204 | 304 => 0,
+                    _ => content_length(&self.buf[..body_start])
+                        .ok_or("answer without Content-Length")?,
+                };
                 if self.buf.len() >= body_start + len {
                     if self.buf.len() > body_start + len {
                         return Err("more bytes than the answer (pipelining?)".into());
