@@ -134,6 +134,53 @@ fn redact_password(url: &str) -> String {
     format!("{scheme}://{authority}{tail}")
 }
 
+/// How to open the call store (`switchboard serve` flags).
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// `--database`.
+    pub database: DatabaseUrl,
+    /// `--spool`.
+    pub spool: PathBuf,
+    /// `--spool-max` (bytes).
+    pub spool_max: u64,
+    /// The writer's settings.
+    pub recorder: RecorderConfig,
+}
+
+/// The open call store a server uses: the database (to read) and the recorder (to write).
+#[derive(Clone)]
+pub struct CallStore {
+    /// Reads go here.
+    pub database: Database,
+    /// Writes go here.
+    pub recorder: Recorder,
+}
+
+impl std::fmt::Debug for CallStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallStore")
+            .field("replica", &self.recorder.replica())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CallStore {
+    /// Opens the database and the spool and starts the recorder (inside a tokio runtime).
+    /// `Ok(None)` for `--database none`. The handle ends once [`Recorder::shutdown`] has
+    /// drained the queue.
+    pub async fn open(
+        opts: &StoreOptions,
+    ) -> Result<Option<(CallStore, tokio::task::JoinHandle<()>)>, StoreError> {
+        let Some(database) = Database::open(&opts.database).await? else {
+            return Ok(None);
+        };
+        let spool = Spool::open(&opts.spool, opts.spool_max)
+            .map_err(|e| StoreError::new(format!("spool {}: {e}", opts.spool.display())))?;
+        let (recorder, handle) = Recorder::start(database.clone(), spool, opts.recorder.clone());
+        Ok(Some((CallStore { database, recorder }, handle)))
+    }
+}
+
 /// An open database.
 #[derive(Clone)]
 pub enum Database {

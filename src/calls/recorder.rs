@@ -152,6 +152,8 @@ pub struct Recorder {
     spool_max: u64,
     /// This replica.
     replica: Arc<str>,
+    /// Tells the writer to drain the queue and stop ([`Recorder::shutdown`]).
+    stop: Arc<tokio::sync::Notify>,
 }
 
 impl Recorder {
@@ -170,6 +172,7 @@ impl Recorder {
             health: Arc::clone(&health),
             spool_max: spool.max_bytes(),
             replica: Arc::from(cfg.replica.as_str()),
+            stop: Arc::new(tokio::sync::Notify::new()),
         };
         let writer = Writer {
             db,
@@ -180,8 +183,14 @@ impl Recorder {
             backoff: BACKOFF_MIN,
             last_maintenance: None,
         };
-        let handle = tokio::spawn(writer.run(rx));
+        let handle = tokio::spawn(writer.run(rx, Arc::clone(&recorder.stop)));
         (recorder, handle)
+    }
+
+    /// Stops taking records; the writer commits (or spools) what is queued and ends. Await
+    /// the handle [`Recorder::start`] returned to know it has.
+    pub fn shutdown(&self) {
+        self.stop.notify_one();
     }
 
     /// This replica's name.
@@ -266,7 +275,7 @@ struct Writer {
 }
 
 impl Writer {
-    async fn run(mut self, mut rx: mpsc::Receiver<Item>) {
+    async fn run(mut self, mut rx: mpsc::Receiver<Item>, stop: Arc<tokio::sync::Notify>) {
         let mut tick = tokio::time::interval(self.cfg.tick);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut batch = Vec::with_capacity(self.cfg.batch_max);
@@ -279,6 +288,11 @@ impl Writer {
                     self.commit(std::mem::take(&mut batch)).await;
                 }
                 _ = tick.tick() => self.maintain().await,
+                () = stop.notified() => {
+                    // New sends fail from here (callbacks answer 503); what is queued is
+                    // still received, then `recv_many` returns 0.
+                    rx.close();
+                }
             }
         }
         // Shutdown: the queue is drained; one last try to empty the spool.

@@ -50,6 +50,13 @@ fn err(context: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::new(format!("sqlite: {context}: {e}"))
 }
 
+/// `path` with `suffix` appended to its file name.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
 fn file_id(path: &Path) -> Option<(u64, u64)> {
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
@@ -108,6 +115,14 @@ impl Sqlite {
     /// file there and that opened.
     fn check_file(&self, w: Writer) -> Result<Writer, StoreError> {
         if file_id(&self.path) == Some(w.id) {
+            // The open handle could still write, but a file made read-only says "no more
+            // writes" (a backup, a migration): honoured until it is writable again.
+            if std::fs::metadata(&self.path).is_ok_and(|m| m.permissions().readonly()) {
+                return Err(StoreError::new(format!(
+                    "sqlite: {} is read-only",
+                    self.path.display()
+                )));
+            }
             return Ok(w);
         }
         if file_id(&self.path).is_some() {
@@ -120,11 +135,22 @@ impl Sqlite {
             path = %self.path.display(),
             "the database file was deleted; copying the open database back to its path"
         );
-        let target = self.path.to_string_lossy().into_owned();
-        w.conn
-            .execute("VACUUM INTO ?1", [&target])
-            .map_err(|e| err("copying the deleted database back", e))?;
+        // Copied to a side file first: the old connections must close (checkpointing into
+        // the deleted file and removing its `-wal`/`-shm` by name) before anything new
+        // exists at the path, or a new database would meet the old one's WAL.
+        let side = sibling(&self.path, ".restore");
+        let _ = std::fs::remove_file(&side);
+        let copied = w
+            .conn
+            .execute("VACUUM INTO ?1", [side.to_string_lossy().as_ref()])
+            .map_err(|e| err("copying the deleted database back", e));
         drop(w);
+        *lock(&self.reader) = None;
+        copied?;
+        for leftover in [sibling(&self.path, "-wal"), sibling(&self.path, "-shm")] {
+            let _ = std::fs::remove_file(leftover);
+        }
+        std::fs::rename(&side, &self.path).map_err(|e| err("restoring the database file", e))?;
         self.open_writer()
     }
 

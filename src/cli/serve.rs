@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use super::exit;
 use super::secrets::{AUTH_TOKEN_ENV, SECONDARY_AUTH_TOKEN_ENV, SHARED_KEY_SECRET_ENV, secret};
-use super::values::{parse_duration, parse_public_url};
+use super::values::{parse_duration, parse_long_duration, parse_public_url};
+use crate::calls::{self, DatabaseUrl};
 use crate::flow;
 use crate::http::{self, FlowStore, Limits, PublicUrl, ServerConfig, StoreError, Verification};
 use crate::signature::Keys;
@@ -156,6 +157,34 @@ pub struct Args {
     /// E.164 number /fallback forwards callers to after the apology (else it hangs up).
     #[arg(long, env = "SWITCHBOARD_FALLBACK_OPERATOR", value_name = "NUMBER", value_parser = parse_e164)]
     pub fallback_operator: Option<String>,
+    /// Where call records are kept: `sqlite:PATH` (created on first start), `postgres://…`
+    /// (shared by replicas) or `none` (keep no records). See docs/records.md.
+    #[arg(long, env = "SWITCHBOARD_DATABASE", value_name = "URL", default_value = calls::DEFAULT_DATABASE)]
+    pub database: DatabaseUrl,
+    /// Local directory for records the database cannot take right now (replayed when it is
+    /// back). Default: `PATH.spool` beside a SQLite database, `switchboard-spool` for
+    /// PostgreSQL. Put it on another disk than the database. One per replica.
+    #[arg(long, env = "SWITCHBOARD_SPOOL", value_name = "DIR")]
+    pub spool: Option<PathBuf>,
+    /// Most bytes the spool may hold; past it, callbacks are refused with 503.
+    #[arg(long, env = "SWITCHBOARD_SPOOL_MAX", value_name = "BYTES", default_value_t = 1 << 30,
+          value_parser = clap::value_parser!(u64).range(4096..))]
+    pub spool_max: u64,
+    /// This server's name in call records (default: the host name).
+    #[arg(long, env = "SWITCHBOARD_REPLICA", value_name = "NAME")]
+    pub replica: Option<String>,
+    /// A commit slower than this goes to the spool instead.
+    #[arg(long, env = "SWITCHBOARD_COMMIT_TIMEOUT", value_name = "DURATION", default_value = "2s",
+          value_parser = parse_duration)]
+    pub commit_timeout: Duration,
+    /// Calls with no final status and no news for this long are closed as `unknown`.
+    #[arg(long, env = "SWITCHBOARD_CLOSE_AFTER", value_name = "DURATION", default_value = "4h",
+          value_parser = parse_nonzero_long_duration)]
+    pub close_after: Duration,
+    /// Calls older than this are deleted in the background; `0` keeps everything.
+    #[arg(long, env = "SWITCHBOARD_RETENTION", value_name = "DURATION", default_value = "30d",
+          value_parser = parse_long_duration)]
+    pub retention: Duration,
     /// Log filter (tracing EnvFilter syntax), e.g. `info` or `switchboard=debug`.
     #[arg(
         long,
@@ -286,7 +315,14 @@ pub fn run(args: &Args, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn Writ
         tracing::error!(panic = %message, location = location.as_deref().unwrap_or("?"), "panic");
     }));
     let store = store.settle(args.reload_settle);
-    match http::run(Arc::new(store), config, args.listen, &reload) {
+    let records = store_options(args);
+    match http::run(
+        Arc::new(store),
+        config,
+        args.listen,
+        &reload,
+        records.as_ref(),
+    ) {
         Ok(report) => {
             tracing::info!(drained = report.drained, "stopped");
             exit::OK
@@ -299,6 +335,49 @@ pub fn run(args: &Args, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn Writ
 }
 
 /// The keys from the environment and files, or the refusal to start without any.
+/// The call store's settings from the flags; `None` for `--database none`.
+fn store_options(args: &Args) -> Option<calls::StoreOptions> {
+    let spool = match (&args.spool, &args.database) {
+        (Some(dir), _) => dir.clone(),
+        (None, DatabaseUrl::Sqlite(path)) => {
+            let mut p = path.clone().into_os_string();
+            p.push(".spool");
+            PathBuf::from(p)
+        }
+        (None, DatabaseUrl::Postgres(_)) => PathBuf::from("switchboard-spool"),
+        (None, DatabaseUrl::None) => return None,
+    };
+    let replica = args.replica.clone().unwrap_or_else(host_name);
+    Some(calls::StoreOptions {
+        database: args.database.clone(),
+        spool,
+        spool_max: args.spool_max,
+        recorder: calls::RecorderConfig {
+            replica,
+            commit_timeout: args.commit_timeout,
+            close_after: args.close_after,
+            retention: (!args.retention.is_zero()).then_some(args.retention),
+            ..calls::RecorderConfig::default()
+        },
+    })
+}
+
+/// The kernel's host name, or `switchboard`.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "switchboard".into())
+}
+
+fn parse_nonzero_long_duration(s: &str) -> Result<Duration, String> {
+    match parse_long_duration(s)? {
+        d if d.is_zero() => Err("must be more than 0".into()),
+        d => Ok(d),
+    }
+}
+
 fn verification(args: &Args, env: &dyn Fn(&str) -> Option<String>) -> Result<Verification, String> {
     let primary = secret(
         AUTH_TOKEN_ENV,

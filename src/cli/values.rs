@@ -29,9 +29,44 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// A duration for record keeping: `90s`, `30m`, `4h`, `30d`; `0` is zero (the flags that
+/// take it say what zero means).
+pub fn parse_long_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("invalid duration {s:?}: expected e.g. 90s, 30m, 4h or 30d"))?;
+    let secs = match unit {
+        "" | "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        "d" => n.checked_mul(86_400),
+        _ => return Err(format!("invalid duration {s:?}: units are s, m, h and d")),
+    };
+    match secs {
+        Some(s) if s <= 100 * 365 * 86_400 => Ok(Duration::from_secs(s)),
+        _ => Err(format!("duration {s:?} is longer than 100 years")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_durations() {
+        assert_eq!(
+            parse_long_duration("30d"),
+            Ok(Duration::from_secs(30 * 86_400))
+        );
+        assert_eq!(parse_long_duration("4h"), Ok(Duration::from_secs(4 * 3600)));
+        assert_eq!(parse_long_duration("0"), Ok(Duration::ZERO));
+        for bad in ["", "d", "1w", "-1d", "1.5h", "99999999999d"] {
+            assert!(parse_long_duration(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn durations() {

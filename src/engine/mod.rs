@@ -45,6 +45,9 @@ pub struct Config {
     pub status_path: Option<String>,
     /// Path (under `base_url`) of the recording status callback.
     pub recording_path: Option<String>,
+    /// Path (under `base_url`) of the transcription callback (`record` with
+    /// `transcribe: true`).
+    pub transcription_path: Option<String>,
     /// What the caller hears when something goes wrong.
     pub apology: String,
 }
@@ -55,6 +58,7 @@ impl Default for Config {
             base_url: String::new(),
             status_path: Some("/status".into()),
             recording_path: Some("/recording".into()),
+            transcription_path: Some("/transcription".into()),
             apology: "We're sorry, an application error has occurred.".into(),
         }
     }

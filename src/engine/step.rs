@@ -144,6 +144,12 @@ impl<'a> Run<'a> {
             finish_on_key: r.finish_on_key.clone(),
             play_beep: r.beep,
             transcribe: r.transcribe,
+            // Only when transcribing: Twilio sends nothing there otherwise.
+            transcribe_callback: if r.transcribe == Some(true) {
+                self.callback(&self.cfg.transcription_path)
+            } else {
+                None
+            },
             trim: r
                 .trim
                 .map(|t| if t { "trim-silence" } else { "do-not-trim" }.to_string()),

@@ -27,7 +27,9 @@ use jiff::Timestamp;
 use super::counters::{Counters, GaugeGuard, bump};
 use super::throttle::{Throttle, Verdict};
 use super::verify::{raw_target, signed_base, verify_webhook_decoded};
-use super::{FlowStore, Limits, ServerConfig, Verification};
+use super::{FlowStore, Limits, Served, ServerConfig, Verification};
+use crate::calls::CallStore;
+use crate::calls::record::{self, Arrival, Record};
 use crate::engine::action_url::{self, VoicePath};
 use crate::engine::trace_header;
 use crate::engine::{self, Entry, Event, Params, Routed};
@@ -73,6 +75,7 @@ enum Route<'a> {
     Continue { flow: &'a str, step: &'a str },
     Status,
     Recording,
+    Transcription,
     Fallback,
     Healthz,
     Readyz,
@@ -84,6 +87,7 @@ impl<'a> Route<'a> {
         match path {
             "/status" => Route::Status,
             "/recording" => Route::Recording,
+            "/transcription" => Route::Transcription,
             "/fallback" => Route::Fallback,
             "/healthz" => Route::Healthz,
             "/readyz" => Route::Readyz,
@@ -101,6 +105,7 @@ impl<'a> Route<'a> {
             Route::Continue { .. } => "continue",
             Route::Status => "status",
             Route::Recording => "recording",
+            Route::Transcription => "transcription",
             Route::Fallback => "fallback",
             Route::Healthz => "healthz",
             Route::Readyz => "readyz",
@@ -155,6 +160,28 @@ enum Callback {
         error_code: Option<String>,
         error_url: Option<String>,
     },
+    Transcription {
+        transcription_status: String,
+        transcription_sid: Option<String>,
+        recording_sid: Option<String>,
+    },
+}
+
+/// A request past its checks, as the endpoints see it.
+struct Req<'a> {
+    /// Method, URI, headers.
+    parts: &'a Parts,
+    /// The decoded parameters.
+    params: &'a Params,
+    /// When it arrived (for the record's latency).
+    started: Instant,
+}
+
+/// Twilio's retry-stable id of a webhook request.
+const IDEMPOTENCY_TOKEN: &str = "i-twilio-idempotency-token";
+
+fn micros(d: Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
 
 impl App {
@@ -167,6 +194,7 @@ impl App {
                 .unwrap_or_default(),
             status_path: Some("/status".into()),
             recording_path: Some("/recording".into()),
+            transcription_path: Some("/transcription".into()),
             apology: config.apology.clone(),
         };
         let safe_document = Bytes::from(engine::safe_document(
@@ -202,7 +230,9 @@ impl App {
         let (parts, body) = req.into_parts();
         let route = Route::parse(parts.uri.path());
         let mut note = Note::default();
-        let work = CatchUnwind(Box::pin(self.dispatch(route, &parts, body, &mut note)));
+        let work = CatchUnwind(Box::pin(
+            self.dispatch(route, &parts, body, &mut note, started),
+        ));
         let outcome = tokio::time::timeout(self.config.limits.request_timeout, work).await;
         let response = match outcome {
             Ok(Ok(resp)) => resp,
@@ -233,6 +263,7 @@ impl App {
         parts: &Parts,
         body: Incoming,
         note: &mut Note,
+        started: Instant,
     ) -> Resp {
         let method = &parts.method;
         match route {
@@ -319,16 +350,22 @@ impl App {
 
         // Asked for by `switchboard call`, never by Twilio; only past the signature check.
         let trace = parts.headers.contains_key(trace_header::NAME);
+        let req = Req {
+            parts,
+            params: &params,
+            started,
+        };
         match route {
-            Route::Voice => self.voice(Entry::Incoming, &params, trace, note),
+            Route::Voice => self.voice(Entry::Incoming, &req, trace, note),
             Route::Continue { flow, step } => {
                 // The query is the call state; with GET it also holds Twilio's parameters,
                 // which state decoding ignores.
-                self.voice(Entry::Continue { flow, step, query }, &params, trace, note)
+                self.voice(Entry::Continue { flow, step, query }, &req, trace, note)
             }
-            Route::Status => self.status(&params, note),
-            Route::Recording => self.recording(&params, note),
-            Route::Fallback => self.fallback(&params, note),
+            Route::Status => self.status(&req, note).await,
+            Route::Recording => self.recording(&req, note).await,
+            Route::Transcription => self.transcription(&req, note).await,
+            Route::Fallback => self.fallback(&req, note),
             Route::Healthz | Route::Readyz | Route::NotFound => {
                 text(StatusCode::NOT_FOUND, "not found")
             }
@@ -336,11 +373,13 @@ impl App {
     }
 
     /// `/voice` and `/voice/{flow}/{step}`: run the interpreter. With `trace`, the answer
-    /// also carries the run's trace ([`trace_header`]).
-    fn voice(&self, entry: Entry<'_>, params: &Params, trace: bool, note: &mut Note) -> Resp {
+    /// also carries the run's trace ([`trace_header`]). The run's record goes to the
+    /// recorder without waiting.
+    fn voice(&self, entry: Entry<'_>, req: &Req<'_>, trace: bool, note: &mut Note) -> Resp {
+        let params = req.params;
         let served = self.store.current();
-        let outcome =
-            (self.config.runner)(&served.set, &self.engine, entry, params, Timestamp::now());
+        let now = Timestamp::now();
+        let mut outcome = (self.config.runner)(&served.set, &self.engine, entry, params, now);
         match entry {
             Entry::Incoming if outcome.routed == Some(Routed::NoFlow) => {
                 bump(&self.counters.unrouted)
@@ -377,11 +416,108 @@ impl App {
                     .insert(HeaderName::from_static(trace_header::NAME), v);
             }
         }
+        if let Some(records) = &self.config.records {
+            let resumed = match entry {
+                Entry::Continue { flow, step, .. } => Some(format!("{flow}/{step}")),
+                Entry::Incoming => None,
+            };
+            let endpoint = if resumed.is_some() {
+                "continue"
+            } else {
+                "voice"
+            };
+            let trace = std::mem::take(&mut outcome.trace);
+            self.keep_webhook(
+                records,
+                req,
+                endpoint,
+                resumed,
+                now,
+                &served,
+                trace,
+                &outcome.secrets,
+                note,
+            );
+        }
         resp
     }
 
-    /// `/status`: count and log; the reply content is ignored by Twilio.
-    fn status(&self, params: &Params, note: &mut Note) -> Resp {
+    /// Hands a webhook's record to the recorder (never waits).
+    #[allow(clippy::too_many_arguments)]
+    fn keep_webhook(
+        &self,
+        records: &CallStore,
+        req: &Req<'_>,
+        endpoint: &'static str,
+        resumed: Option<String>,
+        now: Timestamp,
+        served: &Served,
+        mut trace: Vec<Event>,
+        secrets: &[String],
+        note: &Note,
+    ) {
+        engine::redact(&mut trace, secrets);
+        let answered = record::Answered {
+            endpoint,
+            resumed,
+            idempotency_token: req
+                .parts
+                .headers
+                .get(IDEMPOTENCY_TOKEN)
+                .and_then(|v| v.to_str().ok()),
+            url: raw_target(&req.parts.uri),
+            now: now.as_microsecond(),
+            latency_us: micros(req.started.elapsed()),
+            flow: note.flow.clone(),
+            flow_version: served.version().to_string(),
+            failed: note.failed,
+            trace,
+            secrets,
+        };
+        if let Some(r) = Record::webhook(req.params, self.arrival(), answered) {
+            records.recorder.record(r);
+        }
+    }
+
+    fn arrival(&self) -> Arrival<'_> {
+        Arrival {
+            at: Timestamp::now().as_microsecond(),
+            replica: self
+                .config
+                .records
+                .as_ref()
+                .map_or("", |r| r.recorder.replica()),
+        }
+    }
+
+    /// Keeps a callback's record and answers once it is durable: `204`, or `503` when
+    /// neither the database nor the spool took it (Twilio may retry), `400` when it lacks
+    /// what identifies it. Without a store: `204`.
+    async fn keep_callback(
+        &self,
+        record: impl FnOnce(Arrival<'_>) -> Result<Record, record::Missing>,
+    ) -> Resp {
+        let Some(records) = &self.config.records else {
+            return no_content();
+        };
+        let r = match record(self.arrival()) {
+            Ok(r) => r,
+            Err(missing) => {
+                return text(
+                    StatusCode::BAD_REQUEST,
+                    &format!("not a callback this server can record: {missing}"),
+                );
+            }
+        };
+        match records.recorder.acknowledge(r).await {
+            Ok(()) => no_content(),
+            Err(e) => text(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        }
+    }
+
+    /// `/status`: count, log and keep; the reply content is ignored by Twilio.
+    async fn status(&self, req: &Req<'_>, note: &mut Note) -> Resp {
+        let params = req.params;
         let call_status = params.get("CallStatus").unwrap_or("");
         self.counters.call_status(call_status);
         note.callback = Some(Callback::Status {
@@ -391,11 +527,12 @@ impl App {
             call_duration: params.get("CallDuration").map(clip),
             direction: params.get("Direction").map(clip),
         });
-        no_content()
+        self.keep_callback(|a| Record::status(params, a)).await
     }
 
-    /// `/recording`: count and log.
-    fn recording(&self, params: &Params, note: &mut Note) -> Resp {
+    /// `/recording`: count, log and keep.
+    async fn recording(&self, req: &Req<'_>, note: &mut Note) -> Resp {
+        let params = req.params;
         let status = params.get("RecordingStatus").unwrap_or("");
         self.counters.recording_status(status);
         note.callback = Some(Callback::Recording {
@@ -406,16 +543,50 @@ impl App {
             recording_duration: params.get("RecordingDuration").map(clip),
             error_code: params.get("ErrorCode").map(clip),
         });
-        no_content()
+        self.keep_callback(|a| Record::recording(params, a)).await
     }
 
-    /// `/fallback`: Twilio could not use an answer; give the safe document.
-    fn fallback(&self, params: &Params, note: &mut Note) -> Resp {
+    /// `/transcription`: log and keep (`record` steps with `transcribe: true`).
+    async fn transcription(&self, req: &Req<'_>, note: &mut Note) -> Resp {
+        let params = req.params;
+        note.callback = Some(Callback::Transcription {
+            transcription_status: clip(params.get("TranscriptionStatus").unwrap_or("")),
+            transcription_sid: params.get("TranscriptionSid").map(clip),
+            recording_sid: params.get("RecordingSid").map(clip),
+        });
+        self.keep_callback(|a| Record::transcription(params, a))
+            .await
+    }
+
+    /// `/fallback`: Twilio could not use an answer; give the safe document (and keep the
+    /// request: it says Twilio could not use an earlier answer).
+    fn fallback(&self, req: &Req<'_>, note: &mut Note) -> Resp {
+        let params = req.params;
         bump(&self.counters.fallbacks);
         note.callback = Some(Callback::Fallback {
             error_code: params.get("ErrorCode").map(clip),
             error_url: params.get("ErrorUrl").map(|u| clip(strip_query(u))),
         });
+        if let Some(records) = &self.config.records {
+            let served = self.store.current();
+            let trace = vec![Event::Error {
+                message: format!(
+                    "Twilio could not use an answer (error {})",
+                    params.get("ErrorCode").unwrap_or("?")
+                ),
+            }];
+            self.keep_webhook(
+                records,
+                req,
+                "fallback",
+                None,
+                Timestamp::now(),
+                &served,
+                trace,
+                &[],
+                note,
+            );
+        }
         twiml(self.safe_document.clone())
     }
 
@@ -442,6 +613,7 @@ impl App {
             "signature_verification": matches!(self.config.verification, Verification::Required(_)),
             "uptime_s": self.started.elapsed().as_secs(),
             "counters": self.counters.to_json(),
+            "records": self.config.records.as_ref().map(|r| r.recorder.health()),
         });
         let mut resp = respond(StatusCode::OK, Bytes::from(body.to_string()));
         set_content_type(&mut resp, APPLICATION_JSON);
@@ -452,7 +624,7 @@ impl App {
     fn after_panic(&self, route: Route<'_>) -> Resp {
         match route {
             r if r.answers_calls() => twiml(self.safe_document.clone()),
-            Route::Status | Route::Recording => no_content(),
+            Route::Status | Route::Recording | Route::Transcription => no_content(),
             _ => text(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
         }
     }
@@ -536,6 +708,22 @@ impl App {
                 recording_duration,
                 error_code,
                 "recording status"
+            ),
+            Some(Callback::Transcription {
+                transcription_status,
+                transcription_sid,
+                recording_sid,
+            }) => tracing::info!(
+                endpoint,
+                method,
+                path,
+                status,
+                latency_us,
+                call_sid,
+                transcription_status,
+                transcription_sid,
+                recording_sid,
+                "transcription"
             ),
             Some(Callback::Fallback {
                 error_code,

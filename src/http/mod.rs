@@ -130,6 +130,8 @@ pub struct ServerConfig {
     pub fallback_operator: Option<String>,
     /// The interpreter ([`engine::run`]).
     pub runner: Runner,
+    /// The call store; `None` keeps no records (`--database none`).
+    pub records: Option<crate::calls::CallStore>,
 }
 
 impl ServerConfig {
@@ -143,6 +145,7 @@ impl ServerConfig {
             apology: engine::Config::default().apology,
             fallback_operator: None,
             runner: engine::run,
+            records: None,
         }
     }
 }
@@ -153,6 +156,9 @@ pub enum ServeError {
     /// The tokio runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    /// The call store could not be opened.
+    #[error("cannot open the call store: {0}")]
+    Records(crate::calls::StoreError),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -174,9 +180,10 @@ pub enum ServeError {
 /// [`ServeError`] when the runtime cannot start or the address cannot be bound.
 pub fn run(
     store: Arc<FlowStore>,
-    config: ServerConfig,
+    mut config: ServerConfig,
     listen: SocketAddr,
     reload: &reload::Options,
+    records: Option<&crate::calls::StoreOptions>,
 ) -> Result<ShutdownReport, ServeError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -193,6 +200,21 @@ pub fn run(
                 addr: listen,
                 source,
             })?;
+        let mut writer = None;
+        if let Some(opts) = records
+            && let Some((store, handle)) = crate::calls::CallStore::open(opts)
+                .await
+                .map_err(ServeError::Records)?
+        {
+            tracing::info!(
+                database = %opts.database,
+                spool = %opts.spool.display(),
+                replica = store.recorder.replica(),
+                "call store open"
+            );
+            writer = Some((store.recorder.clone(), handle));
+            config.records = Some(store);
+        }
         // Reloads run on the reloader's own thread, never on the runtime's; starting it only
         // sets up the watcher. It stops when this block ends.
         let reloader = reload::Reloader::start(store.clone(), reload);
@@ -210,10 +232,21 @@ pub fn run(
             let name = signals.next().await;
             tracing::warn!(signal = name, "second signal: closing connections now");
         };
-        tokio::select! {
-            report = server.run(async { let _ = first_rx.await; }) => Ok(report),
-            () = signals => Ok(ShutdownReport { drained: false }),
+        let report = tokio::select! {
+            report = server.run(async { let _ = first_rx.await; }) => report,
+            () = signals => ShutdownReport { drained: false },
+        };
+        // Whatever the recorder holds is committed or spooled before the process ends.
+        if let Some((recorder, handle)) = writer {
+            recorder.shutdown();
+            if tokio::time::timeout(Duration::from_secs(10), handle)
+                .await
+                .is_err()
+            {
+                tracing::error!("call store: the writer did not finish within 10 s");
+            }
         }
+        Ok(report)
     });
     // Tasks still running (connections past the grace period) are dropped, not awaited.
     rt.shutdown_timeout(Duration::from_millis(100));

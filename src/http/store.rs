@@ -44,6 +44,20 @@ pub struct Served {
     /// as a change). A digest, not the texts: the set must not hold a second copy of every
     /// file for as long as it is served.
     pub(crate) digest: [u8; 32],
+    /// The set's version as call records show it: the digest's first 12 hex digits.
+    version: String,
+}
+
+impl Served {
+    /// The version of the flow set: the first 12 hex digits of its digest. Records say
+    /// which version answered each webhook.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+}
+
+fn version_of(digest: &[u8; 32]) -> String {
+    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A load attempt that was refused (the previous set, if any, stays in service).
@@ -395,6 +409,7 @@ fn load(dir: &Path, settle: Duration) -> Result<(Served, LoadReport), StoreError
         set,
         loaded_at: Timestamp::now(),
         load_time,
+        version: version_of(&digest),
         digest,
     };
     Ok((served, report))

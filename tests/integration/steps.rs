@@ -51,7 +51,7 @@ fn record_step() {
     let out = call.send(&[]);
     assert_eq!(
         out.twiml,
-        r##"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Leave a message.</Say><Record action="/voice/acme/entry?k=r" finishOnKey="#" maxLength="120" playBeep="true" recordingStatusCallback="/recording" recordingStatusCallbackEvent="completed absent" transcribe="true" trim="trim-silence" /><Redirect>/voice/acme/entry?k=r</Redirect></Response>"##
+        r##"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Leave a message.</Say><Record action="/voice/acme/entry?k=r" finishOnKey="#" maxLength="120" playBeep="true" recordingStatusCallback="/recording" recordingStatusCallbackEvent="completed absent" transcribe="true" transcribeCallback="/transcription" trim="trim-silence" /><Redirect>/voice/acme/entry?k=r</Redirect></Response>"##
     );
     let out = call.send(&[
         ("RecordingDuration", "23"),

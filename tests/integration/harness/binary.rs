@@ -138,11 +138,19 @@ pub struct ServeProcess {
 }
 
 impl ServeProcess {
-    /// Serves `flows` with these extra arguments; returns once it listens.
+    /// Serves `flows` with these extra arguments; returns once it listens. Keeps no call
+    /// records unless `extra` says `--database` (the default would write
+    /// `switchboard.db` into the working directory).
     pub fn start(flows: &Path, extra: &[&str]) -> ServeProcess {
+        let records: &[&str] = if extra.contains(&"--database") {
+            &[]
+        } else {
+            &["--database", "none"]
+        };
         let mut child = command()
             .args(["serve", "--listen", "127.0.0.1:0", "--flows"])
             .arg(flows)
+            .args(records)
             .args(extra)
             .env("TWILIO_AUTH_TOKEN", TOKEN)
             .stdout(Stdio::null())

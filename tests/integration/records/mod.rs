@@ -1,5 +1,8 @@
-//! The call records store against real backends: `postgres` runs the backend contract
-//! (`switchboard::calls::conformance`), concurrent writers and concurrent migrations against
-//! a throwaway PostgreSQL server (`harness::postgres`).
+//! Call records: whole calls through the real server, read back; faults; and the PostgreSQL
+//! backend on a throwaway server (`harness::postgres`): the backend contract
+//! (`switchboard::calls::conformance`), concurrent writers, racing migrations and replicas.
 
+mod e2e;
+mod faults;
 mod postgres;
+mod support;

@@ -1,0 +1,116 @@
+//! A whole call through the real server on SQLite, its callbacks duplicated and shuffled,
+//! read back from the database.
+
+use switchboard::calls::Body;
+
+use super::support::*;
+use crate::harness::FlowDir;
+use crate::harness::binary::ServeProcess;
+use crate::harness::rng::Rng;
+
+#[test]
+fn a_whole_call_is_recorded_whatever_the_callback_order() {
+    let flows = FlowDir::new().file("acme.yaml", FLOW);
+    let data = tempfile::tempdir().unwrap();
+    let mut args = sqlite_args(data.path());
+    args.extend(["--replica".into(), "r1".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let serve = ServeProcess::start(flows.path(), &args);
+    let call = sid(1);
+    let webhooks = play_voicemail_call(&serve, &call);
+    // Every callback twice, in a shuffled order.
+    let mut cbs = callbacks(&call);
+    cbs.extend(callbacks(&call));
+    let mut rng = Rng::new(11);
+    rng.shuffle(&mut cbs);
+    for (path, body) in &cbs {
+        let r = serve.post(path, body);
+        assert_eq!(r.status, 204, "{path}: {}", r.body);
+    }
+    // A retried webhook (same URL, same body) is stored once.
+    let r = serve.post("/voice", &form(&call_params(&call, "ringing")));
+    assert_eq!(r.status, 200);
+
+    let db = open(&format!(
+        "sqlite:{}",
+        data.path().join("calls.db").display()
+    ));
+    let story = wait_for_story(&db, &call, |s| {
+        s.records.len() == webhooks.len() + cbs.len() / 2
+    });
+    let c = &story.call;
+    assert_eq!(c.status, "completed");
+    assert!(c.ended);
+    assert_eq!(c.duration, Some(41));
+    assert_eq!(c.from.as_deref(), Some(CALLER));
+    assert_eq!(c.to.as_deref(), Some(MAIN));
+    assert_eq!(c.flow.as_deref(), Some("acme"));
+    assert_eq!(c.path, "menu > pin > check > voicemail > bye");
+    assert_eq!(c.webhooks, 4);
+    assert_eq!(story.recordings.len(), 1);
+    let rec = &story.recordings[0];
+    assert_eq!(rec.status, "completed");
+    assert_eq!(
+        rec.transcript.as_deref(),
+        Some("Hi, it is Sam, please call me back.")
+    );
+    assert!(rec.url.as_deref().is_some_and(|u| u.ends_with("/RE1")));
+    // Each webhook says who answered it, with which flow version, and what it decided.
+    let hooks: Vec<_> = story
+        .records
+        .iter()
+        .filter_map(|r| match &r.body {
+            Body::Webhook(w) => Some((r, w)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(hooks.len(), 4);
+    for (r, w) in &hooks {
+        assert_eq!(r.replica, "r1");
+        assert_eq!(w.flow_version.len(), 12);
+        assert!(!w.trace.0.is_empty());
+    }
+    assert_eq!(
+        hooks[1].1.inputs.get("Digits").map(String::as_str),
+        Some("2")
+    );
+    // The PIN was asked with `sensitive: true`: nowhere in clear.
+    let pin_hook = hooks[2].1;
+    assert_eq!(
+        pin_hook.inputs.get("Digits").map(String::as_str),
+        Some("[redacted]")
+    );
+    assert!(pin_hook.redacted);
+    let everything = serde_json::to_string(&story).unwrap();
+    assert!(!everything.contains("4321"), "{everything}");
+    assert!(everything.contains("[redacted]"));
+    // `/readyz` shows the store.
+    let ready = serve.readyz();
+    assert_eq!(ready["records"]["status"], "ok");
+    assert!(ready["records"]["duplicates"].as_u64().unwrap() >= 6);
+}
+
+#[test]
+fn database_none_keeps_nothing_and_answers_callbacks() {
+    let flows = FlowDir::new().file("acme.yaml", FLOW);
+    let serve = ServeProcess::start(flows.path(), &["--database", "none"]);
+    for (path, body) in callbacks(&sid(2)) {
+        assert_eq!(serve.post(path, &body).status, 204);
+    }
+    assert!(serve.readyz()["records"].is_null());
+}
+
+#[test]
+fn callbacks_without_their_ids_are_refused_with_a_reason() {
+    let flows = FlowDir::new().file("acme.yaml", FLOW);
+    let data = tempfile::tempdir().unwrap();
+    let args = sqlite_args(data.path());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let serve = ServeProcess::start(flows.path(), &args);
+    let r = serve.post(
+        "/recording",
+        &form(&[("CallSid", &sid(3)), ("RecordingStatus", "completed")]),
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("RecordingSid"), "{}", r.body);
+}

@@ -1,0 +1,200 @@
+//! What the record tests share: the voicemail flow, Twilio-like parameters, and reading
+//! the database the server writes.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use switchboard::calls::{Database, DatabaseUrl, Story};
+
+use crate::harness::BOUND;
+use crate::harness::binary::ServeProcess;
+use crate::harness::server::attr;
+
+/// The number the flow answers and the caller.
+pub const MAIN: &str = "+14155550100";
+pub const CALLER: &str = "+12025550143";
+pub const ACCOUNT: &str = "ACae13bbf3893e3d88375882da4f083ac6";
+
+/// A menu, a sensitive PIN, a dial that fails over to voicemail with transcription.
+pub const FLOW: &str = r#"numbers: ["+14155550100"]
+start: menu
+steps:
+  menu:
+    menu:
+      prompt: "Press 1 for sales, 2 for your voicemail box."
+      options: { "1": sales, "2": pin }
+  sales:
+    dial:
+      to: "+14155550111"
+      on_fail: voicemail
+  pin:
+    ask:
+      prompt: "Enter your PIN."
+      digits: 4
+      save_as: pin
+      sensitive: true
+      next: check
+  check:
+    route:
+      - if: { vars.pin: { in: ["0000", "1111"] } }
+        goto: voicemail
+      - goto: voicemail
+  voicemail:
+    record:
+      prompt: "Leave a message."
+      transcribe: true
+      next: bye
+  bye:
+    say: "Thanks. Goodbye."
+"#;
+
+/// `CallSid` number `n`.
+pub fn sid(n: u32) -> String {
+    format!("CA{n:032x}")
+}
+
+/// A form body.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap()
+}
+
+/// The standard parameters of a call webhook.
+pub fn call_params<'a>(call: &'a str, status: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("AccountSid", ACCOUNT),
+        ("CallSid", call),
+        ("From", CALLER),
+        ("To", MAIN),
+        ("Direction", "inbound"),
+        ("CallStatus", status),
+        ("ApiVersion", "2010-04-01"),
+    ]
+}
+
+/// Plays one call through the flow on `serve`: incoming, `2`, PIN `4321`, a recording.
+/// Returns the path of every webhook it sent.
+pub fn play_voicemail_call(serve: &ServeProcess, call: &str) -> Vec<String> {
+    let mut sent = vec!["/voice".to_string()];
+    let r = serve.post("/voice", &form(&call_params(call, "ringing")));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let menu = attr(r.twiml(), "Gather", "action").expect("menu gather");
+    let mut p = call_params(call, "in-progress");
+    p.push(("Digits", "2"));
+    let r = serve.post(&menu, &form(&p));
+    let pin = attr(r.twiml(), "Gather", "action").expect("pin gather");
+    sent.push(menu);
+    let mut p = call_params(call, "in-progress");
+    p.push(("Digits", "4321"));
+    let r = serve.post(&pin, &form(&p));
+    assert!(r.twiml().contains("<Record"), "{}", r.body);
+    assert!(
+        r.twiml().contains("transcribeCallback=\"/transcription\""),
+        "{}",
+        r.body
+    );
+    let record = attr(r.twiml(), "Record", "action").expect("record action");
+    sent.push(pin);
+    let mut p = call_params(call, "completed");
+    p.extend([
+        (
+            "RecordingUrl",
+            "https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE1",
+        ),
+        ("RecordingSid", "RE00000000000000000000000000000001"),
+        ("RecordingDuration", "14"),
+        ("Digits", "hangup"),
+    ]);
+    let r = serve.post(&record, &form(&p));
+    assert_eq!(r.status, 200);
+    sent.push(record);
+    sent
+}
+
+/// The status, recording and transcription callbacks of [`play_voicemail_call`]'s call.
+pub fn callbacks(call: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for (seq, status) in [("0", "initiated"), ("1", "ringing"), ("2", "in-progress")] {
+        let mut p = call_params(call, status);
+        p.extend([
+            ("SequenceNumber", seq),
+            ("CallbackSource", "call-progress-events"),
+        ]);
+        out.push(("/status", form(&p)));
+    }
+    let mut p = call_params(call, "completed");
+    p.extend([
+        ("SequenceNumber", "3"),
+        ("CallDuration", "41"),
+        ("SipResponseCode", "200"),
+    ]);
+    out.push(("/status", form(&p)));
+    out.push((
+        "/recording",
+        form(&[
+            ("AccountSid", ACCOUNT),
+            ("CallSid", call),
+            ("RecordingSid", "RE00000000000000000000000000000001"),
+            (
+                "RecordingUrl",
+                "https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE1",
+            ),
+            ("RecordingStatus", "completed"),
+            ("RecordingDuration", "14"),
+            ("RecordingChannels", "1"),
+            ("RecordingSource", "RecordVerb"),
+            ("ErrorCode", "0"),
+        ]),
+    ));
+    let mut p = call_params(call, "completed");
+    p.extend([
+        ("TranscriptionSid", "TR00000000000000000000000000000001"),
+        ("TranscriptionStatus", "completed"),
+        ("TranscriptionText", "Hi, it is Sam, please call me back."),
+        ("RecordingSid", "RE00000000000000000000000000000001"),
+    ]);
+    out.push(("/transcription", form(&p)));
+    out
+}
+
+/// Runs `f` on a small runtime (the tests are synchronous; the store is async).
+pub fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// Opens the database at `url` (as a second process would).
+pub fn open(url: &str) -> Database {
+    let url: DatabaseUrl = url.parse().unwrap();
+    block_on(Database::open(&url)).unwrap().unwrap()
+}
+
+/// Waits (bounded) until the call's story satisfies `done`; returns it.
+pub fn wait_for_story(db: &Database, call: &str, done: impl Fn(&Story) -> bool) -> Story {
+    let deadline = Instant::now() + BOUND;
+    loop {
+        let story = block_on(db.story(call)).unwrap();
+        if let Some(s) = story
+            && done(&s)
+        {
+            return s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the call {call} never got complete"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The `--database`/`--spool` arguments for a SQLite database in `dir`.
+pub fn sqlite_args(dir: &Path) -> Vec<String> {
+    vec![
+        "--database".into(),
+        format!("sqlite:{}", dir.join("calls.db").display()),
+        "--spool".into(),
+        dir.join("spool").display().to_string(),
+    ]
+}
