@@ -253,12 +253,7 @@ impl Postgres {
     /// A page of calls.
     pub async fn calls(&self, filter: &Filter) -> Result<Page<Call>, StoreError> {
         let (q, params) = filter.calls_sql();
-        let rows = self.query(&q, &params).await?;
-        let calls = rows
-            .iter()
-            .map(call_row)
-            .collect::<Result<Vec<Call>, _>>()
-            .map_err(|e| self.err("read calls", e))?;
+        let calls = self.query(&q, &params, call_row).await?;
         Ok(filter.page(calls, |c| Cursor {
             at: c.first_seen,
             sid: c.call_sid.clone(),
@@ -268,23 +263,28 @@ impl Postgres {
     /// A page of recordings.
     pub async fn recordings(&self, filter: &Filter) -> Result<Page<Recording>, StoreError> {
         let (q, params) = filter.recordings_sql();
-        let rows = self.query(&q, &params).await?;
-        let recordings = rows
-            .iter()
-            .map(recording_row)
-            .collect::<Result<Vec<Recording>, _>>()
-            .map_err(|e| self.err("read recordings", e))?;
+        let recordings = self.query(&q, &params, recording_row).await?;
         Ok(filter.page(recordings, |r| Cursor {
             at: r.at,
             sid: r.recording_sid.clone(),
         }))
     }
 
-    async fn query(&self, q: &str, params: &[Param]) -> Result<Vec<Row>, StoreError> {
+    /// The rows `q` returns, each read by `read`.
+    async fn query<T>(
+        &self,
+        q: &str,
+        params: &[Param],
+        read: impl Fn(&Row) -> Result<T, tokio_postgres::Error>,
+    ) -> Result<Vec<T>, StoreError> {
         let client = self.client().await?;
-        client
+        let rows = client
             .query(q, &binds(params))
             .await
+            .map_err(|e| self.err("read", e))?;
+        rows.iter()
+            .map(read)
+            .collect::<Result<Vec<T>, _>>()
             .map_err(|e| self.err("read", e))
     }
 
@@ -308,37 +308,22 @@ impl Postgres {
             return Ok(None);
         };
         let call = call_row(&row).map_err(step)?;
-        let bodies = tx
-            .query(sql::CALL_RECORDS, &[&call_sid])
+        let bodies = rows(&tx, sql::CALL_RECORDS, call_sid, |r| r.try_get(0))
             .await
-            .map_err(step)?
-            .iter()
-            .map(|r| r.try_get::<_, String>(0))
-            .collect::<Result<Vec<String>, _>>()
             .map_err(step)?;
         let rec_q = format!(
             "SELECT {} FROM recordings WHERE call_sid = $1 ORDER BY at",
             sql::RECORDING_COLUMNS
         );
-        let recordings = tx
-            .query(&rec_q, &[&call_sid])
+        let recordings = rows(&tx, &rec_q, call_sid, recording_row)
             .await
-            .map_err(step)?
-            .iter()
-            .map(recording_row)
-            .collect::<Result<Vec<Recording>, _>>()
             .map_err(step)?;
         let child_q = format!(
             "SELECT {} FROM calls WHERE parent_call_sid = $1 ORDER BY first_seen",
             sql::CALL_COLUMNS
         );
-        let children = tx
-            .query(&child_q, &[&call_sid])
+        let children = rows(&tx, &child_q, call_sid, call_row)
             .await
-            .map_err(step)?
-            .iter()
-            .map(call_row)
-            .collect::<Result<Vec<Call>, _>>()
             .map_err(step)?;
         tx.commit().await.map_err(step)?;
         Ok(Some(Story {
@@ -355,15 +340,10 @@ impl Postgres {
     }
 
     async fn sids(&self, q: &str, before: i64, limit: i64) -> Result<Vec<String>, StoreError> {
-        let client = self.client().await?;
-        client
-            .query(q, &[&before, &limit])
-            .await
-            .map_err(|e| self.err("read", e))?
-            .iter()
-            .map(|r| r.try_get::<_, String>(0))
-            .collect::<Result<Vec<String>, _>>()
-            .map_err(|e| self.err("read", e))
+        self.query(q, &[Param::Int(before), Param::Int(limit)], |r| {
+            r.try_get(0)
+        })
+        .await
     }
 
     /// Deletes calls with no record since `before`, at most `limit`; returns how many.
@@ -473,6 +453,16 @@ fn binds(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
             }
         })
         .collect()
+}
+
+/// The rows `q` returns for a call, each read by `read`.
+async fn rows<T>(
+    tx: &tokio_postgres::Transaction<'_>,
+    q: &str,
+    call_sid: &str,
+    read: impl Fn(&Row) -> Result<T, tokio_postgres::Error>,
+) -> Result<Vec<T>, tokio_postgres::Error> {
+    tx.query(q, &[&call_sid]).await?.iter().map(read).collect()
 }
 
 fn call_row(r: &Row) -> Result<Call, tokio_postgres::Error> {
