@@ -66,7 +66,7 @@ impl Postgres {
         let mut secrets = raw_password(url).into_iter().collect::<Vec<_>>();
         let mut config = tokio_postgres::Config::from_str(url).map_err(|e| {
             StoreError::new(scrub(
-                &format!("postgres: cannot read the URL {shown}: {e}"),
+                &format!("postgres: cannot read the URL {shown}: {}", describe(&e)),
                 &secrets,
             ))
         })?;
@@ -104,8 +104,9 @@ impl Postgres {
         Ok(db)
     }
 
-    fn err(&self, context: &str, e: impl std::fmt::Display) -> StoreError {
-        StoreError::new(scrub(&format!("postgres: {context}: {e}"), &self.secrets))
+    fn err(&self, context: &str, e: impl std::error::Error + 'static) -> StoreError {
+        let text = format!("postgres: {context}: {}", describe(&e));
+        StoreError::new(scrub(&text, &self.secrets))
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
@@ -171,7 +172,8 @@ impl Postgres {
             match self.write_once(&sorted).await {
                 Ok(n) => return Ok(n),
                 Err(Failure::Retry(e)) if attempt < WRITE_ATTEMPTS => {
-                    tracing::debug!(attempt, error = %self.err("write", &e), "retrying a write");
+                    let error = scrub(&describe(&e), &self.secrets);
+                    tracing::debug!(attempt, %error, "retrying a write");
                     // A short pause that grows, so the transactions that collided do not
                     // collide again in lockstep.
                     tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt))).await;
@@ -412,6 +414,26 @@ fn raw_password(url: &str) -> Option<String> {
     let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
     let (user, _) = authority.rsplit_once('@')?;
     Some(user.split_once(':')?.1.to_string())
+}
+
+/// An error and its causes, one line: tokio-postgres shows only "db error" for an error
+/// the server reported, the server's message being its source.
+fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        // deadpool repeats its cause in its own message.
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        if let Some(db) = cause.downcast_ref::<tokio_postgres::error::DbError>() {
+            out.push_str(&format!(" (SQLSTATE {})", db.code().code()));
+        }
+        source = cause.source();
+    }
+    out.replace('\n', "; ")
 }
 
 /// `text` with every secret replaced by `***`.

@@ -6,6 +6,7 @@
 //! returns after a loud `SKIPPED` line, unless `SWITCHBOARD_REQUIRE_POSTGRES=1` (CI sets
 //! it), where a missing server fails the test.
 
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -43,7 +44,10 @@ impl PgServer {
                 "PostgreSQL is required (SWITCHBOARD_REQUIRE_POSTGRES=1) but no initdb was found \
                  under /usr/lib/postgresql/*/bin or on PATH; install the `postgresql` package"
             );
-            eprintln!(
+            // Straight to the process's stderr: libtest captures `eprintln!` of a passing
+            // test, and a skip must be seen.
+            let _ = writeln!(
+                std::io::stderr(),
                 "\n==== SKIPPED: PostgreSQL not installed (no initdb under \
                  /usr/lib/postgresql/*/bin or on PATH); install `postgresql` to run this test ====\n"
             );
