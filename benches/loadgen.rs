@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo bench --bench loadgen -- gen-flows DIR [--flows 1000]
-//! cargo bench --bench loadgen -- run --target http://127.0.0.1:18080 --kind incoming|gather
+//! cargo bench --bench loadgen -- run --target http://127.0.0.1:18080 --kind incoming|gather|status
 //!     [--client raw|hyper] [--connections 32] [--duration 10] [--warmup 2] [--rate RPS]
 //!     [--flows 1000] [--base-url URL] [--expect TEXT] [--server-pid PID] [--name NAME]
 //!     [--out results.jsonl]
@@ -382,7 +382,7 @@ async fn connection(plan: Arc<Plan>, index: usize) -> Tally {
         prev_done = done;
         let in_window = started >= measure_start && done <= end;
         match outcome {
-            Ok(200) => {
+            Ok(status) if status == plan.kind.ok_status() => {
                 if !checked {
                     checked = true;
                     let body = c.body();
@@ -746,6 +746,7 @@ fn report(args: &[String]) -> i32 {
     for kind in ["incoming", "gather"] {
         throughput_rows(&results, kind, &mut rows, &mut ratios);
     }
+    rows.extend(store_rows(&results));
     rows.extend(half_rate_row(&results));
     rows.extend(metric_rows(&results));
 
@@ -825,6 +826,50 @@ fn throughput_rows(
         target: "≥ 0.80× baseline".into(),
         verdict: verdict(ratio.map(|r| r >= 0.8)),
     });
+}
+
+/// The call store's cost (switchboard with its default SQLite store against the same
+/// binary with `--database none`, `nostore-{kind}`) and the callback ingestion rate.
+fn store_rows(results: &Results) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for kind in ["incoming", "gather"] {
+        let on = results.num(&format!("switchboard-{kind}"), "rps");
+        let off_name = format!("nostore-{kind}");
+        let Some(off) = results.num(&off_name, "rps") else {
+            continue;
+        };
+        let cost = on.map(|on| 1.0 - on / off);
+        rows.push(Row {
+            what: format!(
+                "store cost, {kind}: `--database none` against the SQLite store{}",
+                median_of(results.rounds(&off_name))
+            ),
+            result: format!(
+                "{off:.0} req/s without; server CPU {} µs/req without, {} with",
+                fmt_opt(results.num(&off_name, "server_cpu_us_per_req")),
+                fmt_opt(results.num(&format!("switchboard-{kind}"), "server_cpu_us_per_req"))
+            ),
+            ratio: cost.map_or("n/a".into(), |c| format!("{:.1} % slower", c * 100.0)),
+            target: "≤ 10 % of throughput".into(),
+            verdict: verdict(cost.map(|c| c <= 0.10)),
+        });
+    }
+    if let Some(s) = results.num("switchboard-status", "rps") {
+        rows.push(Row {
+            what: format!(
+                "callback ingestion: status callbacks acknowledged once committed (SQLite, group commit){}",
+                median_of(results.rounds("switchboard-status"))
+            ),
+            result: format!(
+                "{s:.0} callbacks/s; server CPU {} µs/callback",
+                fmt_opt(results.num("switchboard-status", "server_cpu_us_per_req"))
+            ),
+            ratio: String::new(),
+            target: "≥ 20,000/s".into(),
+            verdict: verdict(Some(s >= 20_000.0)),
+        });
+    }
+    rows
 }
 
 /// The latency row of the run at half of the maximum rate.

@@ -285,3 +285,106 @@ fn engine_gather(b: Bencher) {
     };
     b.bench(|| engine::run(&set, &cfg, entry, black_box(&params), now));
 }
+
+// ---------------------------------------------------------------------------------------
+// Call store (the request path's share, and the writer's)
+// ---------------------------------------------------------------------------------------
+
+/// What the handler adds to an incoming webhook with the store on: building its record
+/// (key hash, inputs, the trace moved in). The writer's work is below.
+#[divan::bench]
+fn record_webhook_build(b: Bencher) {
+    use switchboard::calls::record::{Answered, Arrival, Record};
+    let set = bench_set(10);
+    let params = Params::from_pairs(support::incoming_params(&support::flow_number(5)));
+    let out = engine::run(
+        &set,
+        &Config::default(),
+        Entry::Incoming,
+        &params,
+        office_hours(),
+    );
+    b.with_inputs(|| out.trace.clone()).bench_values(|trace| {
+        let answered = Answered {
+            endpoint: "voice",
+            resumed: None,
+            idempotency_token: None,
+            signature: Some("0/KCTR6DLpKmkAf8muzZqo1nDgQ="),
+            url: "/voice",
+            now: 1,
+            latency_us: 20,
+            flow: out.flow.clone(),
+            flow_version: "0123456789ab".into(),
+            failed: false,
+            trace,
+            secrets: &[],
+        };
+        Record::webhook(
+            black_box(&params),
+            Arrival {
+                at: 2,
+                replica: "r1",
+            },
+            answered,
+        )
+    });
+}
+
+/// The writer's serialisation of one webhook record (the `body` column and spool line).
+#[divan::bench]
+fn record_webhook_json(b: Bencher) {
+    use switchboard::calls::record::{Answered, Arrival, Record};
+    let set = bench_set(10);
+    let params = Params::from_pairs(support::incoming_params(&support::flow_number(5)));
+    let out = engine::run(
+        &set,
+        &Config::default(),
+        Entry::Incoming,
+        &params,
+        office_hours(),
+    );
+    let r = Record::webhook(
+        &params,
+        Arrival {
+            at: 2,
+            replica: "r1",
+        },
+        Answered {
+            endpoint: "voice",
+            resumed: None,
+            idempotency_token: None,
+            signature: None,
+            url: "/voice",
+            now: 1,
+            latency_us: 20,
+            flow: out.flow.clone(),
+            flow_version: "0123456789ab".into(),
+            failed: false,
+            trace: out.trace.clone(),
+            secrets: &[],
+        },
+    )
+    .unwrap();
+    b.bench(|| serde_json::to_string(black_box(&r)).unwrap());
+}
+
+/// Folding a call of its 4 status callbacks (what each new one costs the writer).
+#[divan::bench]
+fn summarize_call(b: Bencher) {
+    use switchboard::calls::record::{Arrival, Record};
+    let mut records = Vec::new();
+    for i in 0..4 {
+        let p = Params::from_pairs(support::status_params(i));
+        records.push(
+            Record::status(
+                &p,
+                Arrival {
+                    at: i as i64,
+                    replica: "r",
+                },
+            )
+            .unwrap(),
+        );
+    }
+    b.bench(|| switchboard::calls::summarize("CA0", black_box(&records)));
+}

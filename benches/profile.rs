@@ -92,7 +92,7 @@ fn main() {
             tokio::spawn(server.run(std::future::pending()));
         }
 
-        let hooks = support::webhooks(kind, &base, flows);
+        let hooks = support::webhooks_count(kind, &base, flows, requests);
         let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
         let _ = stream.set_nodelay(true);
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))

@@ -3,9 +3,11 @@
 # targets, then measures, in this order and in one run so the ratios compare like with like:
 #
 #   1. flow-check of 1,000 generated flows (median of 5 runs);
-#   2. the baseline server (bare hyper) and switchboard (the real binary, signatures
-#      verified, 1,000 flows) at maximum rate, incoming-call and Gather webhooks, the two
-#      servers alternating for BENCH_ROUNDS rounds (the report takes medians);
+#   2. the baseline server (bare hyper), switchboard (the real binary, signatures
+#      verified, 1,000 flows, call records in SQLite) and the same with `--database none`
+#      at maximum rate, incoming-call and Gather webhooks, then status callbacks
+#      (ingestion), the servers alternating for BENCH_ROUNDS rounds (the report takes
+#      medians);
 #   3. switchboard at half of its median maximum rate: latency percentiles;
 #   4. switchboard's RSS with the 1,000 flows loaded, after the load;
 #   5. reload of the 1,000 flows (benches/reload.rs; the server's own load time from
@@ -30,6 +32,7 @@ CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 OUT=${BENCH_OUT:-target/bench}
 BASELINE_PORT=18181
 SWITCHBOARD_PORT=18180
+NOSTORE_PORT=18182
 # Must match benches/support/mod.rs (TOKEN): the load generator signs with it.
 TOKEN=5e1f0a8c2b7d4e6f9a3c1b0d8e7f6a5b
 
@@ -119,13 +122,23 @@ echo "== servers on CPU $SERVER_CPU: baseline (bare hyper) and switchboard ($FLO
 taskset -c "$SERVER_CPU" "$BASELINE" --listen "127.0.0.1:$BASELINE_PORT" 2>/dev/null &
 BASE_PID=$!
 PIDS+=("$BASE_PID")
+# switchboard as deployed by default: call records in SQLite (a fresh database each run).
+rm -rf "$OUT/db"
+mkdir -p "$OUT/db"
 TWILIO_AUTH_TOKEN=$TOKEN taskset -c "$SERVER_CPU" "$SWITCHBOARD" serve --flows "$FLOW_DIR" \
   --listen "127.0.0.1:$SWITCHBOARD_PORT" --public-url "http://127.0.0.1:$SWITCHBOARD_PORT" \
-  2>/dev/null &
+  --database "sqlite:$OUT/db/calls.db" 2>/dev/null &
 SB_PID=$!
 PIDS+=("$SB_PID")
+# The same binary keeping no records: the store's cost is the difference.
+TWILIO_AUTH_TOKEN=$TOKEN taskset -c "$SERVER_CPU" "$SWITCHBOARD" serve --flows "$FLOW_DIR" \
+  --listen "127.0.0.1:$NOSTORE_PORT" --public-url "http://127.0.0.1:$NOSTORE_PORT" \
+  --database none 2>/dev/null &
+NOSTORE_PID=$!
+PIDS+=("$NOSTORE_PID")
 wait_ready "$BASELINE_PORT"
 wait_ready "$SWITCHBOARD_PORT"
+wait_ready "$NOSTORE_PORT"
 
 # Baseline and switchboard alternate, round after round (only the one under load uses the
 # core), so a neighbour's burst of work hits both alike; the report takes each one's median.
@@ -134,9 +147,13 @@ for round in $(seq "$ROUNDS"); do
   for kind in incoming gather; do
     load "$BASELINE_PORT" "baseline-$kind" "$kind" "$BASE_PID" --expect '<Response>'
     load "$SWITCHBOARD_PORT" "switchboard-$kind" "$kind" "$SB_PID"
+    load "$NOSTORE_PORT" "nostore-$kind" "$kind" "$NOSTORE_PID"
   done
+  # Callback ingestion: acknowledged only once committed (group commit).
+  load "$SWITCHBOARD_PORT" "switchboard-status" status "$SB_PID"
 done
 stop "$BASE_PID"
+stop "$NOSTORE_PID"
 
 max_rps=$(grep '"name":"switchboard-incoming"' "$RESULTS" | grep -o '"rps":[0-9.]*' | cut -d: -f2 \
   | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')

@@ -213,6 +213,42 @@ pub fn gather_params(to: &str, digits: &str) -> Vec<(String, String)> {
     pairs
 }
 
+/// Status callback `i`: call `i / 4`, sequence number `i % 4` (initiated, ringing,
+/// in-progress, completed), with the parameters Twilio sends
+/// (../shared/fixtures/webhooks/status-completed.form).
+pub fn status_params(i: usize) -> Vec<(String, String)> {
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (call, seq) = (i / 4, i % 4);
+    let status = ["initiated", "ringing", "in-progress", "completed"][seq];
+    let mut pairs: Vec<(String, String)> = [
+        (
+            "AccountSid",
+            "ACae13bbf3893e3d88375882da4f083ac6".to_string(),
+        ),
+        ("ApiVersion", "2010-04-01".into()),
+        ("CallSid", format!("CA{run:016x}{call:016x}")),
+        ("CallStatus", status.into()),
+        ("CallbackSource", "call-progress-events".into()),
+        ("Called", "+14155550100".into()),
+        ("Caller", "+12025550143".into()),
+        ("Direction", "inbound".into()),
+        ("From", "+12025550143".into()),
+        ("SequenceNumber", seq.to_string()),
+        ("Timestamp", "Tue, 14 Jul 2026 16:07:15 +0000".into()),
+        ("To", "+14155550100".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    if status == "completed" {
+        pairs.push(("CallDuration".into(), "194".into()));
+        pairs.push(("Duration".into(), "4".into()));
+    }
+    pairs
+}
+
 /// `application/x-www-form-urlencoded`, as Twilio encodes TwiML requests (space as `+`).
 pub fn encode(params: &[(String, String)]) -> String {
     let mut ser = form_urlencoded::Serializer::new(String::new());
@@ -251,13 +287,22 @@ pub enum Kind {
     /// `POST /voice/{flow}/menu?k=m&n=1` with `Digits=1`: the menu's answer (state
     /// decoding, option match, a two-number Dial with status callbacks).
     Gather,
+    /// `POST /status`: call status callbacks, each a different call and sequence number,
+    /// acknowledged (`204`) only once committed (the call store's ingestion).
+    Status,
 }
+
+/// Distinct status callbacks the `status` kind cycles through: enough that a 10-second
+/// run at 20,000/s stores new records for most of it (repeats are dropped by key, the
+/// cheaper path).
+pub const STATUS_CALLBACKS: usize = 200_000;
 
 impl Kind {
     pub fn parse(s: &str) -> Option<Kind> {
         match s {
             "incoming" => Some(Kind::Incoming),
             "gather" => Some(Kind::Gather),
+            "status" => Some(Kind::Status),
             _ => None,
         }
     }
@@ -266,6 +311,7 @@ impl Kind {
         match self {
             Kind::Incoming => "incoming",
             Kind::Gather => "gather",
+            Kind::Status => "status",
         }
     }
 
@@ -275,21 +321,60 @@ impl Kind {
         match self {
             Kind::Incoming => "<Gather",
             Kind::Gather => "<Dial",
+            Kind::Status => "",
+        }
+    }
+
+    /// The HTTP status every good answer has.
+    pub fn ok_status(self) -> u16 {
+        match self {
+            Kind::Incoming | Kind::Gather => 200,
+            Kind::Status => 204,
         }
     }
 }
 
-/// One signed webhook per flow (up to `flows`), so requests spread over the number index
-/// and the flow set like real traffic.
+/// Distinct calls the webhook kinds cycle through (each webhook its own `CallSid`), so a
+/// server keeping call records stores a new record for most requests, as with real
+/// traffic, rather than dropping repeats by key.
+pub const CALLS: usize = 150_000;
+
+/// Signed webhooks spread over the flows (webhook `i` goes to flow `i % flows`), so
+/// requests spread over the number index and the flow set like real traffic. Each is its
+/// own call, with a `CallSid` unique to this run.
 pub fn webhooks(kind: Kind, base: &str, flows: usize) -> Vec<Webhook> {
-    (0..flows.max(1))
+    webhooks_count(kind, base, flows, CALLS)
+}
+
+/// [`webhooks`], `calls` of them (at least one per flow).
+pub fn webhooks_count(kind: Kind, base: &str, flows: usize, calls: usize) -> Vec<Webhook> {
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64);
+    if kind == Kind::Status {
+        return (0..STATUS_CALLBACKS)
+            .map(|i| webhook(base, "/status", &status_params(i)))
+            .collect();
+    }
+    let flows = flows.max(1);
+    (0..calls.max(flows))
         .map(|i| {
-            let to = flow_number(i);
+            let to = flow_number(i % flows);
+            let sid = format!("CA{run:016x}{i:016x}");
+            let mut hook = match kind {
+                Kind::Incoming => incoming_params(&to),
+                Kind::Gather | Kind::Status => gather_params(&to, "1"),
+            };
+            for (k, v) in &mut hook {
+                if k == "CallSid" {
+                    v.clone_from(&sid);
+                }
+            }
             match kind {
-                Kind::Incoming => webhook(base, "/voice", &incoming_params(&to)),
-                Kind::Gather => {
-                    let target = format!("/voice/{}/menu?k=m&n=1", flow_name(i));
-                    webhook(base, &target, &gather_params(&to, "1"))
+                Kind::Incoming => webhook(base, "/voice", &hook),
+                Kind::Gather | Kind::Status => {
+                    let target = format!("/voice/{}/menu?k=m&n=1", flow_name(i % flows));
+                    webhook(base, &target, &hook)
                 }
             }
         })

@@ -24,6 +24,7 @@ mod spool;
 mod sql;
 mod sqlite;
 pub mod summary;
+pub mod when;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -190,6 +191,16 @@ pub enum Database {
     Postgres(Arc<postgres::Postgres>),
 }
 
+impl std::fmt::Debug for Database {
+    /// The backend only (configurations holding a handle are debug-printed).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Database::Sqlite(_) => "Database(sqlite)",
+            Database::Postgres(_) => "Database(postgres)",
+        })
+    }
+}
+
 impl Database {
     /// Opens and migrates the database; `Ok(None)` for `none`.
     pub async fn open(url: &DatabaseUrl) -> Result<Option<Database>, StoreError> {
@@ -204,6 +215,19 @@ impl Database {
                 let db = postgres::Postgres::open(url).await?;
                 Ok(Some(Database::Postgres(Arc::new(db))))
             }
+        }
+    }
+
+    /// Opens a database that must already exist, for reading (`switchboard calls`): a
+    /// missing SQLite file is an error, not created. `Ok(None)` for `none`.
+    pub async fn open_existing(url: &DatabaseUrl) -> Result<Option<Database>, StoreError> {
+        match url {
+            DatabaseUrl::Sqlite(path) => {
+                let path = path.clone();
+                let db = blocking(move || sqlite::Sqlite::open_existing(&path)).await?;
+                Ok(Some(Database::Sqlite(Arc::new(db))))
+            }
+            DatabaseUrl::None | DatabaseUrl::Postgres(_) => Database::open(url).await,
         }
     }
 

@@ -286,6 +286,10 @@ pub struct Answered<'a> {
     pub resumed: Option<String>,
     /// `I-Twilio-Idempotency-Token`, when Twilio sent one.
     pub idempotency_token: Option<&'a str>,
+    /// `X-Twilio-Signature`, when the request had one: an HMAC Twilio already computed
+    /// over the URL and parameters, so a retry carries the same. Only its hash is kept (a
+    /// stored signature would let a reader of the database replay the request).
+    pub signature: Option<&'a str>,
     /// The URL the signature covers (scheme, host, path and query).
     pub url: &'a str,
     /// The run's "now", microseconds.
@@ -308,9 +312,13 @@ impl Record {
     /// A webhook. `None` without a `CallSid` (nothing to file it under).
     pub fn webhook(p: &Params, arrival: Arrival<'_>, a: Answered<'_>) -> Option<Record> {
         let call_sid = owned(p, "CallSid")?;
-        let key = match a.idempotency_token.filter(|t| !t.is_empty()) {
-            Some(token) => format!("webhook:{token}"),
-            None => format!("webhook:{}", request_hash(a.url, p)),
+        let key = match (
+            a.idempotency_token.filter(|t| !t.is_empty()),
+            a.signature.filter(|s| !s.is_empty()),
+        ) {
+            (Some(token), _) => format!("webhook:{token}"),
+            (None, Some(sig)) => format!("webhook:s{}", hex16(&Sha256::digest(sig.as_bytes()))),
+            (None, None) => format!("webhook:{}", request_hash(a.url, p)),
         };
         let mut redacted = false;
         let mut inputs = BTreeMap::new();
@@ -441,9 +449,13 @@ fn request_hash(url: &str, p: &Params) -> String {
         h.update([1]);
         h.update(v.as_bytes());
     }
-    let digest = h.finalize();
+    hex16(&h.finalize())
+}
+
+/// The first 16 bytes of a digest in hex.
+fn hex16(digest: &[u8]) -> String {
     let mut out = String::with_capacity(32);
-    for b in &digest[..16] {
+    for b in digest.iter().take(16) {
         out.push(char::from(HEX[usize::from(b >> 4)]));
         out.push(char::from(HEX[usize::from(b & 15)]));
     }

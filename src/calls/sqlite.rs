@@ -74,6 +74,24 @@ impl Sqlite {
         Ok(s)
     }
 
+    /// Opens an existing database for reading only: nothing is created or migrated, so a
+    /// reader (`switchboard calls`) pointed at the wrong path leaves no empty database behind.
+    pub fn open_existing(path: &Path) -> Result<Sqlite, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::new(format!(
+                "no database at {} (switchboard serve creates it)",
+                path.display()
+            )));
+        }
+        let s = Sqlite {
+            path: path.to_path_buf(),
+            writer: Mutex::new(None),
+            reader: Mutex::new(None),
+        };
+        s.ping()?;
+        Ok(s)
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path

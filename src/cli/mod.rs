@@ -3,9 +3,10 @@
 //! exits with the code it returns. Nothing else in the crate imports this module.
 //!
 //! The subcommands call the library: [`crate::flow`] (`flow-check`), [`crate::http`]
-//! (`serve`), [`crate::tools`] (`simulate`, `call`, `test`, `graph`, `schema`) and
-//! [`crate::signature`] (`sign`). Shared pieces: [`secrets`] (auth tokens from the
-//! environment or files) and [`values`] (flag value parsers).
+//! (`serve`), [`crate::tools`] (`simulate`, `call`, `test`, `graph`, `schema`, and with
+//! [`crate::calls`] `calls` and `recordings`) and [`crate::signature`] (`sign`). Shared
+//! pieces: [`secrets`] (auth tokens from the environment or files) and [`values`] (flag
+//! value parsers).
 
 use std::io::Write;
 use std::path::Path;
@@ -15,9 +16,11 @@ use clap::{Parser, Subcommand};
 use crate::flow;
 
 pub mod call;
+pub mod calls;
 pub mod exit;
 pub mod flow_check;
 pub mod graph;
+pub mod recordings;
 pub mod schema;
 pub mod secrets;
 pub mod serve;
@@ -64,6 +67,12 @@ pub enum Command {
     /// Print the X-Twilio-Signature Twilio would send, to place signed test requests.
     #[command(after_help = sign::HELP)]
     Sign(sign::Args),
+    /// List the calls `serve` recorded (`calls show CALLSID`: one call's whole story).
+    #[command(after_help = calls::help())]
+    Calls(calls::Args),
+    /// List the recordings `serve` recorded, with their call.
+    #[command(after_help = recordings::help())]
+    Recordings(recordings::Args),
 }
 
 /// Parses arguments and runs; returns the process exit code.
@@ -95,6 +104,8 @@ pub fn main() -> i32 {
         Command::Schema(args) => schema::run(&args, out),
         Command::Serve(args) => serve::run(&args, &process_env, err),
         Command::Sign(args) => sign::run(&args, &process_env, out, err),
+        Command::Calls(args) => calls::run(&args, out, err),
+        Command::Recordings(args) => recordings::run(&args, out, err),
     }
 }
 

@@ -8,11 +8,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::exit;
-use super::secrets::{AUTH_TOKEN_ENV, SECONDARY_AUTH_TOKEN_ENV, SHARED_KEY_SECRET_ENV, secret};
+use super::secrets::{
+    ADMIN_TOKEN_ENV, AUTH_TOKEN_ENV, SECONDARY_AUTH_TOKEN_ENV, SHARED_KEY_SECRET_ENV, secret,
+    secret_text,
+};
 use super::values::{parse_duration, parse_long_duration, parse_public_url};
 use crate::calls::{self, DatabaseUrl};
 use crate::flow;
-use crate::http::{self, FlowStore, Limits, PublicUrl, ServerConfig, StoreError, Verification};
+use crate::http::{
+    self, AdminToken, FlowStore, Limits, PublicUrl, ServerConfig, StoreError, Verification,
+};
 use crate::signature::Keys;
 
 /// `--help` after the options.
@@ -25,9 +30,14 @@ Secrets (environment only, or a file; never a flag):
                                (or --secondary-auth-token-file)
   TWILIO_SHARED_KEY_SECRET     secret of the shared key named by --shared-key-id
                                (or --shared-key-file)
+  SWITCHBOARD_ADMIN_TOKEN      bearer token of the records API under /api/ (or
+                               --admin-token-file); without one the API is off
 
-Endpoints (GET or POST): /voice, /voice/{flow}/{step}, /status, /recording, /fallback;
-/healthz and /readyz for probes. Logs are JSON lines on stderr (filter: --log).
+Endpoints (GET or POST): /voice, /voice/{flow}/{step}, /status, /recording,
+/transcription, /fallback; /healthz and /readyz for probes; /api/calls,
+/api/calls/{CallSid} and /api/recordings with the admin token. Every call and callback is
+kept in --database (default sqlite:switchboard.db; docs/records.md). Logs are JSON lines
+on stderr (filter: --log).
 
 Reload: edits to the flows directory are picked up as they are saved (--no-watch turns
 that off); SIGHUP reloads at once. A set with errors is refused and the previous flows keep
@@ -106,6 +116,10 @@ pub struct Args {
     /// Read the shared-key secret from this file.
     #[arg(long, env = "SWITCHBOARD_SHARED_KEY_FILE", value_name = "PATH")]
     pub shared_key_file: Option<PathBuf>,
+    /// Read the records API's bearer token from this file instead of SWITCHBOARD_ADMIN_TOKEN.
+    /// Without either, /api/… answers 404.
+    #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN_FILE", value_name = "PATH")]
+    pub admin_token_file: Option<PathBuf>,
     /// Accept unsigned webhooks. For local experiments only: anyone who can reach the server
     /// can then drive calls. Deliberately a flag only, with no environment variable, so it
     /// cannot be switched on by a forgotten setting.
@@ -205,6 +219,13 @@ pub fn run(args: &Args, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn Writ
             return exit::USAGE;
         }
     };
+    let admin_token = match admin_token(args, env) {
+        Ok(t) => t,
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}");
+            return exit::USAGE;
+        }
+    };
     let filter = match tracing_subscriber::EnvFilter::try_new(&args.log) {
         Ok(f) => f,
         Err(e) => {
@@ -294,6 +315,10 @@ pub fn run(args: &Args, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn Writ
         config.apology = a.clone();
     }
     config.fallback_operator = args.fallback_operator.clone();
+    if admin_token.is_some() {
+        tracing::info!("records API on /api/ (bearer token)");
+    }
+    config.admin_token = admin_token;
 
     let reload = http::reload::Options {
         watch: !args.no_watch,
@@ -431,6 +456,22 @@ fn verification(args: &Args, env: &dyn Fn(&str) -> Option<String>) -> Result<Ver
         auth_tokens: primary.into_iter().chain(secondary).collect(),
         shared_keys,
     }))
+}
+
+/// The records API's token from [`ADMIN_TOKEN_ENV`] or `--admin-token-file`; `None`: the
+/// API is off.
+fn admin_token(
+    args: &Args,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<AdminToken>, String> {
+    let text = secret_text(
+        ADMIN_TOKEN_ENV,
+        "--admin-token-file",
+        args.admin_token_file.as_deref(),
+        env,
+    )?;
+    // `secret_text` already refuses an empty file and skips an empty variable.
+    Ok(text.as_deref().and_then(AdminToken::new))
 }
 
 fn parse_e164(s: &str) -> Result<String, String> {
@@ -578,6 +619,30 @@ mod tests {
             Verification::Required(k) => assert_eq!(k.shared_keys.len(), 1),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn admin_token_from_env_or_file() {
+        let a = serve_args(&[]);
+        assert!(admin_token(&a, &env_of(&[])).unwrap().is_none());
+        assert!(
+            admin_token(&a, &env_of(&[("SWITCHBOARD_ADMIN_TOKEN", " ")]))
+                .unwrap()
+                .is_none()
+        );
+        let t = admin_token(&a, &env_of(&[("SWITCHBOARD_ADMIN_TOKEN", "adm-1\n")])).unwrap();
+        assert_eq!(format!("{t:?}"), "Some(AdminToken([redacted]))");
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("admin");
+        std::fs::write(&file, "adm-file\n").unwrap();
+        let a = serve_args(&["--admin-token-file", file.to_str().unwrap()]);
+        assert!(admin_token(&a, &env_of(&[])).unwrap().is_some());
+        let msg = admin_token(&a, &env_of(&[("SWITCHBOARD_ADMIN_TOKEN", "adm-1")])).unwrap_err();
+        assert!(msg.contains("use one") && !msg.contains("adm-"), "{msg}");
+        std::fs::write(&file, " \n").unwrap();
+        let msg = admin_token(&a, &env_of(&[])).unwrap_err();
+        assert!(msg.contains("is empty"), "{msg}");
     }
 
     #[test]

@@ -72,13 +72,18 @@ const LOG_LINES_PER_SECOND: u32 = 20;
 #[derive(Debug, Clone, Copy)]
 enum Route<'a> {
     Voice,
-    Continue { flow: &'a str, step: &'a str },
+    Continue {
+        flow: &'a str,
+        step: &'a str,
+    },
     Status,
     Recording,
     Transcription,
     Fallback,
     Healthz,
     Readyz,
+    /// `/api/…`: the records API (`api`).
+    Api,
     NotFound,
 }
 
@@ -91,6 +96,7 @@ impl<'a> Route<'a> {
             "/fallback" => Route::Fallback,
             "/healthz" => Route::Healthz,
             "/readyz" => Route::Readyz,
+            p if p == "/api" || p.starts_with("/api/") => Route::Api,
             _ => match action_url::parse_path(path) {
                 Some(VoicePath::Incoming) => Route::Voice,
                 Some(VoicePath::Continue { flow, step }) => Route::Continue { flow, step },
@@ -109,6 +115,7 @@ impl<'a> Route<'a> {
             Route::Fallback => "fallback",
             Route::Healthz => "healthz",
             Route::Readyz => "readyz",
+            Route::Api => "api",
             Route::NotFound => "unknown",
         }
     }
@@ -268,6 +275,11 @@ impl App {
         let method = &parts.method;
         match route {
             Route::NotFound => return text(StatusCode::NOT_FOUND, "not found"),
+            // Its own auth and methods; never the body, the form or the signature steps.
+            Route::Api => {
+                let (db, admin) = (&self.config.database, &self.config.admin_token);
+                return super::api::answer(db.as_ref(), admin.as_ref(), parts).await;
+            }
             Route::Healthz | Route::Readyz => {
                 if method != Method::GET && method != Method::HEAD {
                     return not_allowed("GET, HEAD");
@@ -366,7 +378,7 @@ impl App {
             Route::Recording => self.recording(&req, note).await,
             Route::Transcription => self.transcription(&req, note).await,
             Route::Fallback => self.fallback(&req, note),
-            Route::Healthz | Route::Readyz | Route::NotFound => {
+            Route::Healthz | Route::Readyz | Route::Api | Route::NotFound => {
                 text(StatusCode::NOT_FOUND, "not found")
             }
         }
@@ -464,6 +476,11 @@ impl App {
                 .parts
                 .headers
                 .get(IDEMPOTENCY_TOKEN)
+                .and_then(|v| v.to_str().ok()),
+            signature: req
+                .parts
+                .headers
+                .get("x-twilio-signature")
                 .and_then(|v| v.to_str().ok()),
             url: raw_target(&req.parts.uri),
             now: now.as_microsecond(),
@@ -750,6 +767,10 @@ impl App {
                 steps = note.steps.as_deref(),
                 failed = note.failed,
                 "call"
+            ),
+            // The path only: the token is a header and the query holds no secret.
+            None if matches!(route, Route::Api) => tracing::info!(
+                endpoint, method, path, status, latency_us, peer = %peer, "api"
             ),
             None if matches!(route, Route::Healthz | Route::Readyz) && status < 400 => {
                 tracing::debug!(endpoint, method, path, status, latency_us, "probe")

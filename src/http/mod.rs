@@ -7,11 +7,13 @@
 //! |---|---|
 //! | `/voice` | the number's Voice URL: the flow is chosen by `To` |
 //! | `/voice/{flow}/{step}?{state}` | action URLs the interpreter writes: continue the call |
-//! | `/status` | call status callbacks (the number's, and each dialed leg's): `204` |
-//! | `/recording` | recording status callbacks: `204` |
+//! | `/status` | call status callbacks (the number's, and each dialed leg's): `204` once kept |
+//! | `/recording` | recording status callbacks: `204` once kept |
+//! | `/transcription` | transcription callbacks (`record` with `transcribe: true`): `204` once kept |
 //! | `/fallback` | the number's Fallback URL: the configured safe document |
 //!
-//! plus `/healthz` (the process answers) and `/readyz` (flows loaded, counters), unsigned.
+//! plus `/healthz` (the process answers) and `/readyz` (flows loaded, counters), unsigned,
+//! and the records API under `/api/` (`api`: a bearer token, no Twilio signature).
 //!
 //! A request goes through, in order: route (`404`), method (`405`), content type (`415`),
 //! body size (`413`), body read (`400`, `408`), form decoding (`400`), the signature
@@ -26,6 +28,7 @@
 //! `switchboard call`, is an offline tool ([`crate::tools::call`]); it reads the
 //! interpreter's trace from the header [`crate::engine::trace_header`] defines.
 
+mod api;
 pub mod counters;
 mod handler;
 mod io;
@@ -46,6 +49,7 @@ use crate::engine::{self, Entry, Outcome, Params};
 use crate::flow::FlowSet;
 use crate::signature::Keys;
 
+pub use api::AdminToken;
 pub use server::{Server, ShutdownReport};
 pub use store::{FailedLoad, FlowStore, LoadReport, ReloadHistory, ReloadMode, Served, StoreError};
 pub use verify::{PublicUrl, PublicUrlError, verify_webhook};
@@ -130,8 +134,13 @@ pub struct ServerConfig {
     pub fallback_operator: Option<String>,
     /// The interpreter ([`engine::run`]).
     pub runner: Runner,
-    /// The call store; `None` keeps no records (`--database none`).
+    /// The call store's writer side; `None` keeps no records (`--database none`).
     pub records: Option<crate::calls::CallStore>,
+    /// Where the records API reads (`--database`; `run` sets it from the opened store);
+    /// `None`: the API has nothing to show.
+    pub database: Option<crate::calls::Database>,
+    /// The records API's bearer token; `None` turns `/api/…` off (404).
+    pub admin_token: Option<AdminToken>,
 }
 
 impl ServerConfig {
@@ -146,6 +155,8 @@ impl ServerConfig {
             fallback_operator: None,
             runner: engine::run,
             records: None,
+            database: None,
+            admin_token: None,
         }
     }
 }
@@ -213,6 +224,7 @@ pub fn run(
                 "call store open"
             );
             writer = Some((store.recorder.clone(), handle));
+            config.database = Some(store.database.clone());
             config.records = Some(store);
         }
         // Reloads run on the reloader's own thread, never on the runtime's; starting it only

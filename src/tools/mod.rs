@@ -11,5 +11,6 @@
 pub mod call;
 pub mod flowtest;
 pub mod graph;
+pub mod records;
 pub mod schema;
 pub mod simulate;

@@ -74,6 +74,7 @@ fn answered<'a>(url: &'a str, token: Option<&'a str>, secrets: &'a [String]) -> 
         endpoint: "continue",
         resumed: Some("acme/menu".into()),
         idempotency_token: token,
+        signature: None,
         url,
         now: 5,
         latency_us: 7,
@@ -115,6 +116,18 @@ fn webhooks_are_keyed_by_token_or_request_hash() {
     .unwrap();
     assert_eq!(b.key, c.key, "a retry hashes the same");
     assert_ne!(b.key, d.key, "another URL is another webhook");
+    let mut signed = answered("https://x/voice/acme/menu?a=1", None, &[]);
+    signed.signature = Some("0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
+    let s = Record::webhook(&p, HERE, signed).unwrap();
+    assert!(
+        s.key.starts_with("webhook:s") && s.key.len() == 41,
+        "{}",
+        s.key
+    );
+    assert!(
+        !s.key.contains("0/KCTR6"),
+        "the signature itself is not stored"
+    );
     let Body::Webhook(w) = &b.body else { panic!() };
     assert_eq!(w.inputs.get("Digits").map(String::as_str), p.get("Digits"));
     // Round trip through JSON (the spool and the `body` column).

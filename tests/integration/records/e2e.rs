@@ -114,3 +114,44 @@ fn callbacks_without_their_ids_are_refused_with_a_reason() {
     assert_eq!(r.status, 400);
     assert!(r.body.contains("RecordingSid"), "{}", r.body);
 }
+
+#[test]
+fn calls_without_a_final_status_are_closed_and_old_calls_pruned() {
+    let flows = FlowDir::new().file("acme.yaml", FLOW);
+    let data = tempfile::tempdir().unwrap();
+    let mut args = sqlite_args(data.path());
+    args.extend(["--close-after".into(), "1s".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let serve = ServeProcess::start(flows.path(), &args);
+    let call = sid(4);
+    // Answered, then the last callback is lost.
+    serve.post("/voice", &form(&call_params(&call, "ringing")));
+    let db = open(&format!(
+        "sqlite:{}",
+        data.path().join("calls.db").display()
+    ));
+    let story = wait_for_story(&db, &call, |s| s.call.status == "unknown");
+    assert!(story.call.ended);
+    assert!(serve.readyz()["records"]["expired"].as_u64().unwrap() >= 1);
+    // The final status arrives after all: it wins over `unknown`.
+    let mut p = call_params(&call, "completed");
+    p.extend([("SequenceNumber", "3"), ("CallDuration", "9")]);
+    assert_eq!(serve.post("/status", &form(&p)).status, 204);
+    wait_for_story(&db, &call, |s| s.call.status == "completed");
+    drop(serve);
+
+    // Retention: a server keeping 1 s of calls prunes this one.
+    let mut args = sqlite_args(data.path());
+    args.extend([
+        "--retention".into(),
+        "1s".into(),
+        "--close-after".into(),
+        "1s".into(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let serve = ServeProcess::start(flows.path(), &args);
+    crate::harness::wait_until("the old call is pruned", || {
+        block_on(db.story(&call)).unwrap().is_none()
+    });
+    assert!(serve.readyz()["records"]["pruned"].as_u64().unwrap() >= 1);
+}
