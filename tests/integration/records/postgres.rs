@@ -63,6 +63,7 @@ fn whole_call(call: &str) -> Vec<Record> {
             endpoint: if i == 0 { "voice" } else { "continue" },
             resumed: (i > 0).then(|| format!("main/{step}")),
             idempotency_token: None,
+            signature: None,
             url: &url,
             now: at,
             latency_us: 100,
@@ -276,6 +277,8 @@ fn three_replicas_sharing_one_database_keep_one_record_of_a_call() {
             let spool = spools.path().join(format!("spool-r{n}"));
             let name = format!("r{n}");
             let args = [
+                "--public-url",
+                "http://switchboard.test",
                 "--database",
                 &url,
                 "--spool",
@@ -287,6 +290,8 @@ fn three_replicas_sharing_one_database_keep_one_record_of_a_call() {
         })
         .collect();
     let replicas: Vec<&ServeProcess> = replicas.iter().collect();
+    // Behind one load balancer: the same public URL, so a webhook retried on another
+    // replica carries the same signature (its record's key).
     let call = sid(7);
     // Webhook i is answered by replica i % 3.
     let webhooks = play_voicemail_call_across(&replicas, &call);
