@@ -379,6 +379,8 @@ async fn connection(plan: Arc<Plan>, index: usize) -> Tally {
         n += 1;
         let outcome = c.roundtrip(&plan, i).await;
         let done = Instant::now();
+        // The server's per-connection request cap: its last answer closes the connection.
+        let reopen = outcome.is_ok() && c.closing();
         prev_done = done;
         let in_window = started >= measure_start && done <= end;
         match outcome {
@@ -411,6 +413,9 @@ async fn connection(plan: Arc<Plan>, index: usize) -> Tally {
                 note_error(&mut tally, in_window, e);
                 conn = None;
             }
+        }
+        if reopen {
+            conn = None;
         }
     }
     tally
@@ -449,6 +454,8 @@ enum Conn {
     Hyper {
         sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
         body: Bytes,
+        /// The last answer said `Connection: close` (the server's per-connection cap).
+        closing: bool,
     },
     Raw(RawConn),
 }
@@ -470,12 +477,14 @@ impl Conn {
                 Ok(Conn::Hyper {
                     sender,
                     body: Bytes::new(),
+                    closing: false,
                 })
             }
             Client::Raw => Ok(Conn::Raw(RawConn {
                 stream,
                 buf: Vec::with_capacity(8192),
                 body: 0..0,
+                closing: false,
             })),
         }
     }
@@ -483,7 +492,11 @@ impl Conn {
     /// Sends webhook `i` and reads the whole answer; its status.
     async fn roundtrip(&mut self, plan: &Plan, i: usize) -> Result<u16, String> {
         match self {
-            Conn::Hyper { sender, body } => {
+            Conn::Hyper {
+                sender,
+                body,
+                closing,
+            } => {
                 let hook = &plan.hooks[i];
                 let mut req = Request::post(hook.target.as_str())
                     .body(Full::new(hook.body.clone()))
@@ -494,6 +507,7 @@ impl Conn {
                 }
                 let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
                 let status = resp.status().as_u16();
+                *closing = says_close(resp.headers());
                 *body = resp
                     .into_body()
                     .collect()
@@ -503,6 +517,14 @@ impl Conn {
                 Ok(status)
             }
             Conn::Raw(raw) => raw.roundtrip(&plan.raw[i]).await,
+        }
+    }
+
+    /// The server closes this connection after its last answer: open a new one.
+    fn closing(&self) -> bool {
+        match self {
+            Conn::Hyper { closing, .. } => *closing,
+            Conn::Raw(raw) => raw.closing,
         }
     }
 
@@ -522,6 +544,8 @@ struct RawConn {
     buf: Vec<u8>,
     /// Where the body is in `buf`.
     body: std::ops::Range<usize>,
+    /// The last answer said `Connection: close`.
+    closing: bool,
 }
 
 impl RawConn {
@@ -542,6 +566,7 @@ impl RawConn {
                         return Err("more bytes than the answer (pipelining?)".into());
                     }
                     self.body = body_start..body_start + len;
+                    self.closing = header_says_close(&self.buf[..body_start]);
                     return Ok(status);
                 }
             }
@@ -566,6 +591,24 @@ impl RawConn {
             }
         }
     }
+}
+
+/// Whether an answer's headers close the connection.
+fn says_close(headers: &hyper::HeaderMap) -> bool {
+    headers
+        .get(hyper::header::CONNECTION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("close"))
+}
+
+/// The same for a raw answer head.
+fn header_says_close(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    text.split("\r\n").any(|line| {
+        line.split_once(':').is_some_and(|(n, v)| {
+            n.eq_ignore_ascii_case("connection") && v.trim().eq_ignore_ascii_case("close")
+        })
+    })
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -593,8 +636,10 @@ fn twilio_headers(host: &str, hook: &Webhook) -> Vec<(HeaderName, HeaderValue)> 
         (CACHE_CONTROL, v("max-age=259200")),
         (CONTENT_TYPE, v("application/x-www-form-urlencoded")),
         (
+            // One per request, as Twilio sends (a retry would repeat it): a server keeping
+            // records dedupes on it.
             HeaderName::from_static("i-twilio-idempotency-token"),
-            v("d1b3a5c7-0e2f-4a6b-8c9d-0123456789ab"),
+            v(&format!("bench-{}", hook.signature)),
         ),
         (HeaderName::from_static("x-home-region"), v("us1")),
         (

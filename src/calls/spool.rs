@@ -19,6 +19,9 @@ use sha2::{Digest, Sha256};
 
 use super::record::Record;
 
+/// A segment is closed once it holds this much: replay reads one segment at a time.
+const SEGMENT_BYTES: u64 = 8 << 20;
+
 /// Why the spool did not take records.
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {
@@ -48,8 +51,8 @@ pub struct Spool {
 /// What the spool tracks between calls.
 #[derive(Default)]
 struct State {
-    /// The segment being appended to.
-    current: Option<(PathBuf, File)>,
+    /// The segment being appended to, and its length.
+    current: Option<(PathBuf, File, u64)>,
     /// Bytes in all segments.
     bytes: u64,
     /// Segments created by this process (for unique names).
@@ -123,6 +126,13 @@ impl Spool {
                 max: self.max_bytes,
             });
         }
+        if st
+            .current
+            .as_ref()
+            .is_some_and(|(_, _, n)| *n >= SEGMENT_BYTES)
+        {
+            st.current = None;
+        }
         if st.current.is_none() {
             st.made += 1;
             let name = format!(
@@ -138,10 +148,13 @@ impl Spool {
                 .open(&path)?;
             // The new name must survive a power cut too.
             File::open(&self.dir)?.sync_all()?;
-            st.current = Some((path, file));
+            st.current = Some((path, file, 0));
         }
         let result = match &mut st.current {
-            Some((_, file)) => file.write_all(&buf).and_then(|()| file.sync_data()),
+            Some((_, file, n)) => {
+                *n += len;
+                file.write_all(&buf).and_then(|()| file.sync_data())
+            }
             None => Ok(()),
         };
         if let Err(e) = result {
@@ -161,7 +174,7 @@ impl Spool {
 
     /// The closed segments, oldest first (call [`Spool::rotate`] first to include all).
     pub fn segments(&self) -> io::Result<Vec<PathBuf>> {
-        let open = self.lock().current.as_ref().map(|(p, _)| p.clone());
+        let open = self.lock().current.as_ref().map(|(p, _, _)| p.clone());
         let mut out: Vec<PathBuf> = fs::read_dir(&self.dir)?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "spool"))

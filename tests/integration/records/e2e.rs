@@ -5,15 +5,23 @@ use switchboard::calls::Body;
 
 use super::support::*;
 use crate::harness::FlowDir;
-use crate::harness::binary::ServeProcess;
+use crate::harness::binary::{ServeProcess, Switchboard};
 use crate::harness::rng::Rng;
+use crate::harness::server::request;
 
 #[test]
 fn a_whole_call_is_recorded_whatever_the_callback_order() {
     let flows = FlowDir::new().file("acme.yaml", FLOW);
     let data = tempfile::tempdir().unwrap();
+    let token_file = data.path().join("admin-token");
+    std::fs::write(&token_file, "s3cret-admin-token\n").unwrap();
     let mut args = sqlite_args(data.path());
-    args.extend(["--replica".into(), "r1".into()]);
+    args.extend([
+        "--replica".into(),
+        "r1".into(),
+        "--admin-token-file".into(),
+        token_file.display().to_string(),
+    ]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let serve = ServeProcess::start(flows.path(), &args);
     let call = sid(1);
@@ -88,6 +96,54 @@ fn a_whole_call_is_recorded_whatever_the_callback_order() {
     let ready = serve.readyz();
     assert_eq!(ready["records"]["status"], "ok");
     assert!(ready["records"]["duplicates"].as_u64().unwrap() >= 6);
+
+    // The same call through the API of the running server…
+    let auth = ("Authorization", "Bearer s3cret-admin-token");
+    let r = request(
+        serve.addr,
+        "GET",
+        &format!("/api/calls/{call}"),
+        &[auth],
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let api: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(api["call"]["status"], "completed");
+    assert_eq!(api["call"]["path"], c.path.as_str());
+    assert_eq!(
+        api["recordings"][0]["transcript"],
+        "Hi, it is Sam, please call me back."
+    );
+    let r = request(
+        serve.addr,
+        "GET",
+        "/api/calls?status=completed",
+        &[auth],
+        b"",
+    );
+    let list: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+    // …and through `switchboard calls` / `calls show` while it runs.
+    let url = format!("sqlite:{}", data.path().join("calls.db").display());
+    let out = Switchboard::new("calls")
+        .args(["--database", &url, "--since", "1h"])
+        .env("TZ", "UTC")
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("menu > pin > check > voicemail > bye"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("completed"), "{}", out.stdout);
+    let out = Switchboard::new("calls")
+        .args(["show", &call, "--database", &url])
+        .env("TZ", "UTC")
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("Hi, it is Sam"), "{}", out.stdout);
+    assert!(out.stdout.contains("[redacted]"), "{}", out.stdout);
+    assert!(!out.stdout.contains("4321"), "{}", out.stdout);
 }
 
 #[test]
