@@ -1,41 +1,557 @@
-//! The shared backend: PostgreSQL through `tokio-postgres` and a `deadpool-postgres` pool.
-//! (Being written: every method refuses until then.)
+//! The shared backend: PostgreSQL through `tokio-postgres` and a `deadpool-postgres` pool,
+//! for several replicas writing the same records.
+//!
+//! - No TLS (`NoTls`): the connection is plain TCP or a unix socket, so the database must be
+//!   on a private network, on the same host, or behind a local TLS proxy (docs/deploy.md).
+//! - Migrations run in one transaction under a transaction-scoped advisory lock
+//!   ([`MIGRATION_LOCK`]), so replicas starting together run each migration once.
+//! - A write is one transaction; each call it touches is refolded from all its records under
+//!   a per-call lock, which is what makes concurrent replicas converge (see [`write_once`]).
+//! - Errors never show the password: the URL is shown redacted, and any error text is
+//!   scrubbed of the password before it leaves this module.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use tokio_postgres::{NoTls, Row};
 
 use super::StoreError;
-use super::query::{Filter, Page, Story};
+use super::query::{Cursor, Filter, Page, Param, Story};
 use super::record::Record;
-use super::summary::{Call, Recording};
+use super::sql;
+use super::summary::{Call, Recording, summarize};
+
+/// Connections one replica keeps open at most (the recorder's writer, the reaper and the
+/// readers of the API share them). The server's `max_connections` must allow this many per
+/// replica plus the operator's own.
+pub const POOL_SIZE: usize = 8;
+
+/// How long to wait for a free connection, a new connection, or a health check before
+/// failing (the recorder spools instead of waiting longer).
+const POOL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The TCP connect timeout when the URL sets none (`connect_timeout=` in the URL wins).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `pg_advisory_xact_lock(bigint)` key held while migrating: "switchboard" in hex-ish
+/// letters, outside the `int4` range so no other use of the lock space can meet it.
+const MIGRATION_LOCK: i64 = 0x5357_4254_4348_0001;
+
+/// The first key of the two-key advisory lock taken per call (the second is
+/// `hashtext(call_sid)`); two-key locks never meet the one-key [`MIGRATION_LOCK`].
+const CALL_LOCK_CLASS: i32 = 0x5342_0011;
+
+/// How many times a write is tried when PostgreSQL aborts it as a deadlock or
+/// serialization failure (both mean "run it again", and the write is idempotent).
+const WRITE_ATTEMPTS: u32 = 5;
 
 /// The PostgreSQL store.
-pub struct Postgres {}
-
-fn todo() -> StoreError {
-    StoreError::new("postgres: not built yet")
+pub struct Postgres {
+    /// The connections.
+    pool: Pool,
+    /// The URL's password (decoded and as written), scrubbed from every error message;
+    /// empty when there is none.
+    secrets: Vec<String>,
 }
 
 impl Postgres {
-    pub async fn open(_url: &str) -> Result<Postgres, StoreError> {
-        Err(todo())
+    /// Connects and migrates. Fails when the URL cannot be read, the server cannot be
+    /// reached, or the schema is newer than this build.
+    pub async fn open(url: &str) -> Result<Postgres, StoreError> {
+        let shown = super::redact_password(url);
+        let mut secrets = raw_password(url).into_iter().collect::<Vec<_>>();
+        let mut config = tokio_postgres::Config::from_str(url).map_err(|e| {
+            StoreError::new(scrub(
+                &format!("postgres: cannot read the URL {shown}: {}", describe(&e)),
+                &secrets,
+            ))
+        })?;
+        if let Some(p) = config.get_password() {
+            secrets.push(String::from_utf8_lossy(p).into_owned());
+        }
+        secrets.retain(|s| !s.is_empty());
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("switchboard");
+        }
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                // A connection the server closed (a restart, an outage) is noticed and
+                // replaced at checkout without a round trip.
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_TIMEOUT))
+            .create_timeout(Some(POOL_TIMEOUT))
+            .recycle_timeout(Some(POOL_TIMEOUT))
+            .build()
+            .map_err(|e| StoreError::new(format!("postgres: pool for {shown}: {e}")))?;
+        let db = Postgres { pool, secrets };
+        db.migrate()
+            .await
+            .map_err(|e| StoreError::new(format!("{e} (database {shown})")))?;
+        Ok(db)
     }
-    pub async fn write(&self, _records: &[Record]) -> Result<usize, StoreError> {
-        Err(todo())
+
+    fn err(&self, context: &str, e: impl std::error::Error + 'static) -> StoreError {
+        let text = format!("postgres: {context}: {}", describe(&e));
+        StoreError::new(scrub(&text, &self.secrets))
     }
-    pub async fn calls(&self, _f: &Filter) -> Result<Page<Call>, StoreError> {
-        Err(todo())
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool.get().await.map_err(|e| self.err("connect", e))
     }
-    pub async fn recordings(&self, _f: &Filter) -> Result<Page<Recording>, StoreError> {
-        Err(todo())
+
+    /// Runs the migrations not yet run, all in one transaction holding
+    /// [`MIGRATION_LOCK`]: a replica that starts while another migrates waits for it, then
+    /// finds the work done. `CREATE TABLE IF NOT EXISTS` alone is not enough, as two
+    /// sessions running it at once can both try to create the table.
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|e| self.err("migrate", e))?;
+        let step = |e| self.err("migrate", e);
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(step)?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+            .await
+            .map_err(step)?;
+        let done: i64 = tx
+            .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(step)?;
+        let known = i64::try_from(sql::MIGRATIONS.len()).unwrap_or(i64::MAX);
+        if done > known {
+            return Err(StoreError::new(format!(
+                "postgres: the database has schema version {done}; this build knows {known} (it was written by a newer switchboard)"
+            )));
+        }
+        for (i, m) in sql::MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(done).unwrap_or(0))
+        {
+            tx.batch_execute(m).await.map_err(step)?;
+            let version = i64::try_from(i + 1).unwrap_or(i64::MAX);
+            tx.execute(
+                "INSERT INTO schema_version (version) VALUES ($1)",
+                &[&version],
+            )
+            .await
+            .map_err(step)?;
+        }
+        tx.commit().await.map_err(step)
     }
-    pub async fn story(&self, _sid: &str) -> Result<Option<Story>, StoreError> {
-        Err(todo())
+
+    /// Stores records (those with a known key are dropped) and refolds the calls they
+    /// touch, in one transaction, tried again on a deadlock or serialization failure.
+    /// Returns how many were new.
+    pub async fn write(&self, records: &[Record]) -> Result<usize, StoreError> {
+        // Key order everywhere: two replicas inserting overlapping batches take the
+        // unique-index locks in the same order, so they queue instead of deadlocking.
+        let mut sorted: Vec<&Record> = records.iter().collect();
+        sorted.sort_by(|a, b| a.key.cmp(&b.key));
+        sorted.dedup_by(|a, b| a.key == b.key);
+        let mut attempt = 1;
+        loop {
+            match self.write_once(&sorted).await {
+                Ok(n) => return Ok(n),
+                Err(Failure::Retry(e)) if attempt < WRITE_ATTEMPTS => {
+                    let error = scrub(&describe(&e), &self.secrets);
+                    tracing::debug!(attempt, %error, "retrying a write");
+                    // A short pause that grows, so the transactions that collided do not
+                    // collide again in lockstep.
+                    tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt))).await;
+                    attempt += 1;
+                }
+                Err(Failure::Retry(e) | Failure::Fatal(e)) => return Err(self.err("write", e)),
+                Err(Failure::Store(e)) => return Err(e),
+            }
+        }
     }
-    pub async fn stale(&self, _before: i64, _limit: i64) -> Result<Vec<String>, StoreError> {
-        Err(todo())
+
+    /// One try of [`Postgres::write`].
+    ///
+    /// Why replicas converge, under PostgreSQL's default READ COMMITTED: every transaction
+    /// first inserts its new records, then, for each call it touched (in sorted order, so
+    /// no two writers wait on each other in a cycle), takes the call's advisory lock and
+    /// only then reads all the call's records and rewrites the summary from them. Each
+    /// statement in READ COMMITTED sees everything committed before it began. Of two
+    /// writers touching one call, the one that takes the lock second waits until the first
+    /// commits, so its read sees the first one's records as well as its own: the summary
+    /// written last is always the fold of every record committed so far. A record
+    /// whose key another transaction is inserting blocks until that one commits and is then
+    /// skipped (`ON CONFLICT DO NOTHING`); the other transaction folds it.
+    async fn write_once(&self, records: &[&Record]) -> Result<usize, Failure> {
+        let mut client = self.client().await.map_err(Failure::Store)?;
+        let tx = client.transaction().await?;
+        let insert = tx.prepare_cached(sql::INSERT_RECORD).await?;
+        let mut new = 0;
+        let mut touched: Vec<&str> = Vec::new();
+        for r in records {
+            let body =
+                serde_json::to_string(r).map_err(|e| Failure::Store(self.err("encode", e)))?;
+            let n = tx
+                .execute(
+                    &insert,
+                    &[
+                        &r.key,
+                        &r.call_sid,
+                        &r.body.kind(),
+                        &r.at,
+                        &r.replica,
+                        &body,
+                    ],
+                )
+                .await?;
+            if n > 0 {
+                new += 1;
+                touched.push(&r.call_sid);
+            }
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        let lock = tx
+            .prepare_cached("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .await?;
+        let read = tx.prepare_cached(sql::CALL_RECORDS).await?;
+        let upsert_call = tx.prepare_cached(sql::UPSERT_CALL).await?;
+        let upsert_recording = tx.prepare_cached(sql::UPSERT_RECORDING).await?;
+        for sid in touched {
+            tx.execute(&lock, &[&CALL_LOCK_CLASS, &sid]).await?;
+            let bodies = tx
+                .query(&read, &[&sid])
+                .await?
+                .iter()
+                .map(|row| row.try_get::<_, String>(0))
+                .collect::<Result<Vec<String>, _>>()?;
+            let (call, recordings) = summarize(sid, &super::decode_records(&bodies));
+            let params = super::call_params(&call);
+            tx.execute(&upsert_call, &binds(&params)).await?;
+            for rec in &recordings {
+                let params = super::recording_params(rec);
+                tx.execute(&upsert_recording, &binds(&params)).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(new)
     }
-    pub async fn prune(&self, _before: i64, _limit: i64) -> Result<usize, StoreError> {
-        Err(todo())
+
+    /// A page of calls.
+    pub async fn calls(&self, filter: &Filter) -> Result<Page<Call>, StoreError> {
+        let (q, params) = filter.calls_sql();
+        let calls = self.query(&q, &params, call_row).await?;
+        Ok(filter.page(calls, |c| Cursor {
+            at: c.first_seen,
+            sid: c.call_sid.clone(),
+        }))
     }
+
+    /// A page of recordings.
+    pub async fn recordings(&self, filter: &Filter) -> Result<Page<Recording>, StoreError> {
+        let (q, params) = filter.recordings_sql();
+        let recordings = self.query(&q, &params, recording_row).await?;
+        Ok(filter.page(recordings, |r| Cursor {
+            at: r.at,
+            sid: r.recording_sid.clone(),
+        }))
+    }
+
+    /// The rows `q` returns, each read by `read`.
+    async fn query<T>(
+        &self,
+        q: &str,
+        params: &[Param],
+        read: impl Fn(&Row) -> Result<T, tokio_postgres::Error>,
+    ) -> Result<Vec<T>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(q, &binds(params))
+            .await
+            .map_err(|e| self.err("read", e))?;
+        rows.iter()
+            .map(read)
+            .collect::<Result<Vec<T>, _>>()
+            .map_err(|e| self.err("read", e))
+    }
+
+    /// One call and everything recorded about it, read from one snapshot (REPEATABLE
+    /// READ) so the summary, records and recordings agree with each other.
+    pub async fn story(&self, call_sid: &str) -> Result<Option<Story>, StoreError> {
+        let step = |e| self.err("read story", e);
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(step)?;
+        let call_q = format!(
+            "SELECT {} FROM calls WHERE call_sid = $1",
+            sql::CALL_COLUMNS
+        );
+        let Some(row) = tx.query_opt(&call_q, &[&call_sid]).await.map_err(step)? else {
+            return Ok(None);
+        };
+        let call = call_row(&row).map_err(step)?;
+        let bodies = rows(&tx, sql::CALL_RECORDS, call_sid, |r| r.try_get(0))
+            .await
+            .map_err(step)?;
+        let rec_q = format!(
+            "SELECT {} FROM recordings WHERE call_sid = $1 ORDER BY at",
+            sql::RECORDING_COLUMNS
+        );
+        let recordings = rows(&tx, &rec_q, call_sid, recording_row)
+            .await
+            .map_err(step)?;
+        let child_q = format!(
+            "SELECT {} FROM calls WHERE parent_call_sid = $1 ORDER BY first_seen",
+            sql::CALL_COLUMNS
+        );
+        let children = rows(&tx, &child_q, call_sid, call_row)
+            .await
+            .map_err(step)?;
+        tx.commit().await.map_err(step)?;
+        Ok(Some(Story {
+            call,
+            recordings,
+            records: super::decode_records(&bodies),
+            children,
+        }))
+    }
+
+    /// Open calls with no record since `before` (µs), at most `limit`.
+    pub async fn stale(&self, before: i64, limit: i64) -> Result<Vec<String>, StoreError> {
+        self.sids(sql::STALE_CALLS, before, limit).await
+    }
+
+    async fn sids(&self, q: &str, before: i64, limit: i64) -> Result<Vec<String>, StoreError> {
+        self.query(q, &[Param::Int(before), Param::Int(limit)], |r| {
+            r.try_get(0)
+        })
+        .await
+    }
+
+    /// Deletes calls with no record since `before`, at most `limit`; returns how many.
+    pub async fn prune(&self, before: i64, limit: i64) -> Result<usize, StoreError> {
+        let sids = self.sids(sql::OLD_CALLS, before, limit).await?;
+        let step = |e| self.err("prune", e);
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(step)?;
+        for sid in &sids {
+            // The call's lock, so a write folding this call finishes first (and a later
+            // one finds the call gone and starts it afresh from its new records).
+            tx.execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                &[&CALL_LOCK_CLASS, sid],
+            )
+            .await
+            .map_err(step)?;
+            for q in sql::DELETE_CALL {
+                tx.execute(q, &[sid]).await.map_err(step)?;
+            }
+        }
+        tx.commit().await.map_err(step)?;
+        Ok(sids.len())
+    }
+
+    /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        Err(todo())
+        let client = self.client().await?;
+        client
+            .simple_query("SELECT 1")
+            .await
+            .map(|_| ())
+            .map_err(|e| self.err("ping", e))
+    }
+}
+
+/// Why a write attempt failed.
+enum Failure {
+    /// PostgreSQL aborted it to break a deadlock or a serialization conflict: try again.
+    Retry(tokio_postgres::Error),
+    /// Any other database error.
+    Fatal(tokio_postgres::Error),
+    /// Not a database error (no connection, a record that cannot be encoded).
+    Store(StoreError),
+}
+
+impl From<tokio_postgres::Error> for Failure {
+    fn from(e: tokio_postgres::Error) -> Failure {
+        let retry = matches!(
+            e.code(),
+            Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::T_R_DEADLOCK_DETECTED
+        );
+        if retry {
+            Failure::Retry(e)
+        } else {
+            Failure::Fatal(e)
+        }
+    }
+}
+
+/// The password as written in `postgres://user:PASSWORD@host` (before percent-decoding),
+/// so it can be scrubbed even from an error about a URL that does not parse.
+fn raw_password(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    let (user, _) = authority.rsplit_once('@')?;
+    Some(user.split_once(':')?.1.to_string())
+}
+
+/// An error and its causes, one line: tokio-postgres shows only "db error" for an error
+/// the server reported, the server's message being its source.
+fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        // deadpool repeats its cause in its own message.
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        if let Some(db) = cause.downcast_ref::<tokio_postgres::error::DbError>() {
+            out.push_str(&format!(" (SQLSTATE {})", db.code().code()));
+        }
+        source = cause.source();
+    }
+    out.replace('\n', "; ")
+}
+
+/// `text` with every secret replaced by `***`.
+fn scrub(text: &str, secrets: &[String]) -> String {
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .fold(text.to_string(), |t, s| t.replace(s.as_str(), "***"))
+}
+
+/// SQL `NULL` for a parameter of any type (`Option<T>` would only fit `T`'s types).
+#[derive(Debug)]
+struct Null;
+
+impl ToSql for Null {
+    fn to_sql(
+        &self,
+        _: &Type,
+        _: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(IsNull::Yes)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn binds(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+    params
+        .iter()
+        .map(|p| -> &(dyn ToSql + Sync) {
+            match p {
+                Param::Int(i) => i,
+                Param::Text(s) => s,
+                Param::Null => &Null,
+            }
+        })
+        .collect()
+}
+
+/// The rows `q` returns for a call, each read by `read`.
+async fn rows<T>(
+    tx: &tokio_postgres::Transaction<'_>,
+    q: &str,
+    call_sid: &str,
+    read: impl Fn(&Row) -> Result<T, tokio_postgres::Error>,
+) -> Result<Vec<T>, tokio_postgres::Error> {
+    tx.query(q, &[&call_sid]).await?.iter().map(read).collect()
+}
+
+fn call_row(r: &Row) -> Result<Call, tokio_postgres::Error> {
+    Ok(Call {
+        call_sid: r.try_get(0)?,
+        parent_call_sid: r.try_get(1)?,
+        account_sid: r.try_get(2)?,
+        from: r.try_get(3)?,
+        to: r.try_get(4)?,
+        direction: r.try_get(5)?,
+        flow: r.try_get(6)?,
+        flow_version: r.try_get(7)?,
+        first_seen: r.try_get(8)?,
+        last_seen: r.try_get(9)?,
+        answered_at: r.try_get(10)?,
+        ended_at: r.try_get(11)?,
+        status: r.try_get(12)?,
+        ended: r.try_get::<_, i64>(13)? != 0,
+        duration: r.try_get(14)?,
+        sip_response_code: r.try_get(15)?,
+        error_code: r.try_get(16)?,
+        path: r.try_get(17)?,
+        webhooks: r.try_get(18)?,
+        recordings: r.try_get(19)?,
+        failed: r.try_get::<_, i64>(20)? != 0,
+    })
+}
+
+fn recording_row(r: &Row) -> Result<Recording, tokio_postgres::Error> {
+    Ok(Recording {
+        recording_sid: r.try_get(0)?,
+        call_sid: r.try_get(1)?,
+        status: r.try_get(2)?,
+        url: r.try_get(3)?,
+        duration: r.try_get(4)?,
+        at: r.try_get(5)?,
+        error_code: r.try_get(6)?,
+        transcript: r.try_get(7)?,
+        transcription_status: r.try_get(8)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_scrubbed_from_messages() {
+        let url = "postgres://sb:p%40ss@db/calls";
+        let raw = raw_password(url).unwrap();
+        assert_eq!(raw, "p%40ss");
+        let shown = scrub("auth failed for p%40ss and p@ss", &[raw, "p@ss".into()]);
+        assert_eq!(shown, "auth failed for *** and ***");
+        assert_eq!(raw_password("postgres://sb@db/calls"), None);
+        assert_eq!(raw_password("postgres://db/calls"), None);
+    }
+
+    #[tokio::test]
+    async fn a_url_that_does_not_parse_is_refused_without_its_password() {
+        let Err(e) = Postgres::open("postgres://sb:hunter2@db:notaport/calls").await else {
+            panic!("opened a database with a bad port");
+        };
+        let text = e.to_string();
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(
+            text.contains("postgres://sb:***@db:notaport/calls"),
+            "{text}"
+        );
     }
 }

@@ -2,8 +2,9 @@
 //! statement where the dialects agree (numbered `$n` parameters in order of appearance work
 //! in SQLite and PostgreSQL alike); the few that differ are in pairs.
 //!
-//! Times are `BIGINT` microseconds since the Unix epoch and flags `INTEGER` 0/1 in both, so
-//! rows read back the same from either.
+//! Times are `BIGINT` microseconds since the Unix epoch and flags `BIGINT` 0/1 in both, so
+//! rows read back the same from either (every integer column is `BIGINT`: one Rust type,
+//! `i64`, binds and reads them all in PostgreSQL, where `INTEGER` would be 32-bit).
 
 /// The schema, one migration per entry; `schema_version` holds how many have run. Append
 /// only: a released migration never changes.
@@ -32,14 +33,14 @@ pub const MIGRATIONS: &[&str] = &[
         answered_at BIGINT,
         ended_at BIGINT,
         status TEXT NOT NULL,
-        ended INTEGER NOT NULL,
+        ended BIGINT NOT NULL,
         duration BIGINT,
         sip_response_code TEXT,
         error_code TEXT,
         path TEXT NOT NULL,
         webhooks BIGINT NOT NULL,
         recordings BIGINT NOT NULL,
-        failed INTEGER NOT NULL
+        failed BIGINT NOT NULL
     );
     CREATE INDEX calls_first_seen ON calls (first_seen, call_sid);
     CREATE INDEX calls_open ON calls (ended, last_seen);

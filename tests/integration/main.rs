@@ -1,7 +1,8 @@
 //! The one integration-test binary (like casey/just's): each module covers one area, and
 //! `harness` holds what they share: `harness::server` (the server builder and an HTTP
 //! client), `harness::caller` (the simulated caller), `harness::binary` (runs the
-//! `switchboard` binary), `harness::golden` (golden files, `BLESS=1`) and `harness::rng`.
+//! `switchboard` binary), `harness::golden` (golden files, `BLESS=1`), `harness::rng` and
+//! `harness::postgres` (a throwaway PostgreSQL server for the record store).
 
 // Tests: a failed setup is a failed test, and a skip is said out loud.
 #![allow(

@@ -135,6 +135,8 @@ pub struct ServeProcess {
     pub addr: SocketAddr,
     /// Its standard error's JSON lines, in order (other lines are dropped).
     lines: mpsc::Receiver<Value>,
+    /// The `--public-url` it was given: requests are signed for it instead of the address.
+    public_url: Option<String>,
 }
 
 impl ServeProcess {
@@ -171,10 +173,16 @@ impl ServeProcess {
                 }
             }
         });
+        let public_url = extra
+            .iter()
+            .position(|a| *a == "--public-url")
+            .and_then(|i| extra.get(i + 1))
+            .map(|u| u.trim_end_matches('/').to_string());
         let mut serve = ServeProcess {
             child,
             addr: "127.0.0.1:1".parse().unwrap(),
             lines,
+            public_url,
         };
         let listening = serve.next_log("listening");
         serve.addr = listening["addr"].as_str().unwrap().parse().unwrap();
@@ -196,9 +204,19 @@ impl ServeProcess {
         }
     }
 
-    /// A form POST signed with [`TOKEN`] for `http://{addr}{target}`.
+    /// A form POST signed with [`TOKEN`] for `http://{addr}{target}`, or for
+    /// `{public_url}{target}` when started with `--public-url` (then `target` may be one of
+    /// its absolute action URLs).
     pub fn post(&self, target: &str, body: &str) -> Reply {
-        let url = format!("http://{}{target}", self.addr);
+        let target = self
+            .public_url
+            .as_deref()
+            .and_then(|public| target.strip_prefix(public))
+            .unwrap_or(target);
+        let url = match &self.public_url {
+            Some(public) => format!("{public}{target}"),
+            None => format!("http://{}{target}", self.addr),
+        };
         let sig = signature::sign(
             &Secret::new(TOKEN),
             &url,

@@ -1,10 +1,12 @@
 //! What the integration tests share: where the repository's files are, temporary flow
 //! directories, loading flows from text, and (in the submodules) the simulated caller, the
-//! test server, the binary, golden files and a seeded random source.
+//! test server, the binary, golden files, a seeded random source and a throwaway PostgreSQL
+//! server.
 
 pub mod binary;
 pub mod caller;
 pub mod golden;
+pub mod postgres;
 pub mod rng;
 pub mod server;
 

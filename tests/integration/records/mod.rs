@@ -1,11 +1,14 @@
 //! Call records: whole calls through the real server (`e2e`), faults (`faults`), and
 //! read back: `switchboard calls`, `calls show`, `recordings` (`read`) and the
 //! HTTP API (`api`), over a SQLite database filled here with records built from Twilio's
-//! own webhook parameters (`../shared/fixtures/webhooks/`).
+//! own webhook parameters (`../shared/fixtures/webhooks/`); the PostgreSQL backend on a
+//! throwaway server (`postgres`, `harness::postgres`): the backend contract, concurrent
+//! writers, racing migrations and three replicas sharing one database.
 
 mod api;
 mod e2e;
 mod faults;
+mod postgres;
 mod read;
 mod support;
 

@@ -74,26 +74,39 @@ pub fn call_params<'a>(call: &'a str, status: &'a str) -> Vec<(&'a str, &'a str)
 /// Plays one call through the flow on `serve`: incoming, `2`, PIN `4321`, a recording.
 /// Returns the path of every webhook it sent.
 pub fn play_voicemail_call(serve: &ServeProcess, call: &str) -> Vec<String> {
-    let mut sent = vec!["/voice".to_string()];
-    let r = serve.post("/voice", &form(&call_params(call, "ringing")));
+    play_voicemail_call_across(&[serve], call)
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect()
+}
+
+/// [`play_voicemail_call`] with webhook `i` sent to `replicas[i % len]` (any replica may
+/// answer any webhook). Returns each webhook's path and body, to send again.
+pub fn play_voicemail_call_across(replicas: &[&ServeProcess], call: &str) -> Vec<(String, String)> {
+    let mut sent: Vec<(String, String)> = Vec::new();
+    let mut post = |path: &str, body: String| {
+        let r = replicas[sent.len() % replicas.len()].post(path, &body);
+        sent.push((path.to_string(), body));
+        r
+    };
+    let r = post("/voice", form(&call_params(call, "ringing")));
     assert_eq!(r.status, 200, "{}", r.body);
     let menu = attr(r.twiml(), "Gather", "action").expect("menu gather");
     let mut p = call_params(call, "in-progress");
     p.push(("Digits", "2"));
-    let r = serve.post(&menu, &form(&p));
+    let r = post(&menu, form(&p));
     let pin = attr(r.twiml(), "Gather", "action").expect("pin gather");
-    sent.push(menu);
     let mut p = call_params(call, "in-progress");
     p.push(("Digits", "4321"));
-    let r = serve.post(&pin, &form(&p));
+    let r = post(&pin, form(&p));
     assert!(r.twiml().contains("<Record"), "{}", r.body);
+    let transcribe = attr(r.twiml(), "Record", "transcribeCallback");
     assert!(
-        r.twiml().contains("transcribeCallback=\"/transcription\""),
+        transcribe.is_some_and(|u| u.ends_with("/transcription")),
         "{}",
         r.body
     );
     let record = attr(r.twiml(), "Record", "action").expect("record action");
-    sent.push(pin);
     let mut p = call_params(call, "completed");
     p.extend([
         (
@@ -104,9 +117,8 @@ pub fn play_voicemail_call(serve: &ServeProcess, call: &str) -> Vec<String> {
         ("RecordingDuration", "14"),
         ("Digits", "hangup"),
     ]);
-    let r = serve.post(&record, &form(&p));
+    let r = post(&record, form(&p));
     assert_eq!(r.status, 200);
-    sent.push(record);
     sent
 }
 
