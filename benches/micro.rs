@@ -388,3 +388,65 @@ fn summarize_call(b: Bencher) {
     }
     b.bench(|| switchboard::calls::summarize("CA0", black_box(&records)));
 }
+
+/// The writer's whole cost per record on SQLite: a batch of 256 webhooks of new calls
+/// (serialise, insert, fold, upsert the call, commit with fsync), per batch.
+#[divan::bench(sample_count = 30)]
+fn sqlite_write_256_webhooks(b: Bencher) {
+    use std::sync::Arc;
+    use switchboard::calls::record::{Answered, Arrival, Record};
+    use switchboard::calls::{Database, DatabaseUrl};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = rt
+        .block_on(Database::open(&DatabaseUrl::Sqlite(dir.path().join("b.db"))))
+        .unwrap()
+        .unwrap();
+    let set = bench_set(10);
+    let out = engine::run(
+        &set,
+        &Config::default(),
+        Entry::Incoming,
+        &Params::from_pairs(support::incoming_params(&support::flow_number(5))),
+        office_hours(),
+    );
+    let mut n = 0u64;
+    b.with_inputs(|| {
+        let batch: Vec<Record> = (0..256)
+            .map(|_| {
+                n += 1;
+                let mut pairs = support::incoming_params(&support::flow_number(5));
+                for (k, v) in &mut pairs {
+                    if k == "CallSid" {
+                        *v = format!("CA{n:032x}");
+                    }
+                }
+                let params = Params::from_pairs(pairs);
+                Record::webhook(
+                    &params,
+                    Arrival { at: n as i64, replica: "r1" },
+                    Answered {
+                        endpoint: "voice",
+                        resumed: None,
+                        idempotency_token: None,
+                        signature: None,
+                        url: "/voice",
+                        now: 1,
+                        latency_us: 20,
+                        flow: out.flow.clone(),
+                        flow_version: "0123456789ab".into(),
+                        failed: false,
+                        trace: out.trace.clone(),
+                        secrets: &[],
+                    },
+                )
+                .unwrap()
+            })
+            .collect();
+        Arc::new(batch)
+    })
+    .bench_local_values(|batch| rt.block_on(db.write(batch)).unwrap());
+}

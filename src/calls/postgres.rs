@@ -206,6 +206,8 @@ impl Postgres {
         for r in records {
             let body =
                 serde_json::to_string(r).map_err(|e| Failure::Store(self.err("encode", e)))?;
+            let fold = serde_json::to_string(&r.fold_view())
+                .map_err(|e| Failure::Store(self.err("encode", e)))?;
             let n = tx
                 .execute(
                     &insert,
@@ -216,6 +218,7 @@ impl Postgres {
                         &r.at,
                         &r.replica,
                         &body,
+                        &fold,
                     ],
                 )
                 .await?;
@@ -229,7 +232,7 @@ impl Postgres {
         let lock = tx
             .prepare_cached("SELECT pg_advisory_xact_lock($1, hashtext($2))")
             .await?;
-        let read = tx.prepare_cached(sql::CALL_RECORDS).await?;
+        let read = tx.prepare_cached(sql::CALL_FOLDS).await?;
         let upsert_call = tx.prepare_cached(sql::UPSERT_CALL).await?;
         let upsert_recording = tx.prepare_cached(sql::UPSERT_RECORDING).await?;
         for sid in touched {

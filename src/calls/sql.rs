@@ -16,7 +16,8 @@ pub const MIGRATIONS: &[&str] = &[
         kind TEXT NOT NULL,
         at BIGINT NOT NULL,
         replica TEXT NOT NULL,
-        body TEXT NOT NULL
+        body TEXT NOT NULL,
+        fold TEXT NOT NULL
     );
     CREATE INDEX records_call ON records (call_sid, at);
     CREATE TABLE calls (
@@ -59,12 +60,20 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX recordings_call ON recordings (call_sid);",
 ];
 
-/// Stores a record unless one with its key is there.
-pub const INSERT_RECORD: &str = "INSERT INTO records (key, call_sid, kind, at, replica, body)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING";
+/// Stores a record unless one with its key is there: `body` is the whole record, `fold`
+/// the part [`summarize`](super::summarize) reads ([`Record::fold_view`](super::Record)),
+/// a fraction of the size, so refolding a call does not parse every trace again.
+pub const INSERT_RECORD: &str = "INSERT INTO records (key, call_sid, kind, at, replica, body, fold)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING";
 
-/// A call's records, for the fold.
+/// A call's records, whole (to show them).
 pub const CALL_RECORDS: &str = "SELECT body FROM records WHERE call_sid = $1";
+
+/// A call's records as the fold reads them.
+pub const CALL_FOLDS: &str = "SELECT fold FROM records WHERE call_sid = $1";
+
+/// Whether a call has a summary row.
+pub const CALL_EXISTS: &str = "SELECT 1 FROM calls WHERE call_sid = $1";
 
 /// The columns of `calls`, in the order every statement uses.
 pub const CALL_COLUMNS: &str = "call_sid, parent_call_sid, account_sid, from_number, to_number, \

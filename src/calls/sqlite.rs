@@ -9,6 +9,7 @@
 //! otherwise keep writing to the unlinked file and lose it all at the next start): the
 //! writer copies what it has into a new file at the path (`VACUUM INTO`) and reopens it.
 
+use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -347,13 +348,16 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 fn write_batch(conn: &Connection, records: &[Record]) -> Result<usize, StoreError> {
     let tx = conn.unchecked_transaction().map_err(|e| err("begin", e))?;
     let mut new = 0;
-    let mut touched: Vec<&str> = Vec::new();
+    // The records each touched call got in this batch.
+    let mut fresh: BTreeMap<&str, Vec<Record>> = BTreeMap::new();
     {
         let mut insert = tx
             .prepare_cached(sql::INSERT_RECORD)
             .map_err(|e| err("prepare", e))?;
         for r in records {
             let body = serde_json::to_string(r).map_err(|e| err("encode", e))?;
+            let view = r.fold_view();
+            let fold = serde_json::to_string(&view).map_err(|e| err("encode", e))?;
             let n = insert
                 .execute(rusqlite::params![
                     r.key,
@@ -361,34 +365,49 @@ fn write_batch(conn: &Connection, records: &[Record]) -> Result<usize, StoreErro
                     r.body.kind(),
                     r.at,
                     r.replica,
-                    body
+                    body,
+                    fold
                 ])
                 .map_err(|e| err("insert", e))?;
             if n > 0 {
                 new += n;
-                touched.push(&r.call_sid);
+                fresh.entry(&r.call_sid).or_default().push(view);
             }
         }
     }
-    touched.sort_unstable();
-    touched.dedup();
-    for sid in touched {
-        refold(&tx, sid)?;
+    for (sid, records) in fresh {
+        refold(&tx, sid, records)?;
     }
     tx.commit().map_err(|e| err("commit", e))?;
     Ok(new)
 }
 
-/// Rewrites a call's summary and recordings from all its records.
-fn refold(tx: &rusqlite::Transaction<'_>, call_sid: &str) -> Result<(), StoreError> {
-    let bodies: Vec<String> = tx
-        .prepare_cached(sql::CALL_RECORDS)
-        .and_then(|mut st| {
-            st.query_map([call_sid], |r| r.get(0))?
-                .collect::<rusqlite::Result<Vec<String>>>()
-        })
-        .map_err(|e| err("read records", e))?;
-    let records = super::decode_records(&bodies);
+/// Rewrites a call's summary and recordings from all its records. A call with no summary
+/// row has no records but `fresh` (the ones this transaction just stored): every
+/// transaction that stores records writes their calls' rows, and pruning deletes both, so
+/// a new call is folded without reading anything back. (The writer is the only one; the
+/// PostgreSQL backend, shared by replicas, always reads.)
+fn refold(
+    tx: &rusqlite::Transaction<'_>,
+    call_sid: &str,
+    fresh: Vec<Record>,
+) -> Result<(), StoreError> {
+    let known = tx
+        .prepare_cached(sql::CALL_EXISTS)
+        .and_then(|mut st| st.exists([call_sid]))
+        .map_err(|e| err("read call", e))?;
+    let records = if known {
+        let folds: Vec<String> = tx
+            .prepare_cached(sql::CALL_FOLDS)
+            .and_then(|mut st| {
+                st.query_map([call_sid], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()
+            })
+            .map_err(|e| err("read records", e))?;
+        super::decode_records(&folds)
+    } else {
+        fresh
+    };
     let (call, recordings) = summarize(call_sid, &records);
     let params = super::call_params(&call);
     tx.prepare_cached(sql::UPSERT_CALL)

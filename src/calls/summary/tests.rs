@@ -141,3 +141,61 @@ fn paths_collapse_retries() {
     );
     assert_eq!(short_path(&[]), "");
 }
+
+/// The `fold` column holds `fold_view`s: folding them gives what folding the records does.
+#[test]
+fn fold_views_fold_like_the_records() {
+    use crate::calls::record::Answered;
+    use crate::engine::Event;
+    let mut records = story();
+    let p = params(&[
+        ("CallSid", SID),
+        ("CallStatus", "completed"),
+        ("From", "+14155550142"),
+        ("RecordingSid", "RE2"),
+        ("RecordingUrl", "https://api.twilio.com/rec/RE2"),
+        ("RecordingDuration", "7"),
+        ("Digits", "hangup"),
+    ]);
+    let trace = vec![
+        Event::Enter {
+            flow: "acme".into(),
+            step: "voicemail".into(),
+            kind: "record",
+        },
+        Event::Result {
+            step: "voicemail".into(),
+            outcome: "recorded 7s".into(),
+        },
+        Event::Hangup,
+    ];
+    records.push(
+        Record::webhook(
+            &p,
+            Arrival { at: 85, replica: "r" },
+            Answered {
+                endpoint: "continue",
+                resumed: Some("acme/voicemail".into()),
+                idempotency_token: None,
+                signature: None,
+                url: "/voice/acme/voicemail",
+                now: 85,
+                latency_us: 3,
+                flow: Some("acme".into()),
+                flow_version: "abc".into(),
+                failed: true,
+                trace,
+                secrets: &[],
+            },
+        )
+        .unwrap(),
+    );
+    let views: Vec<Record> = records.iter().map(Record::fold_view).collect();
+    let whole = summarize(SID, &records);
+    assert_eq!(summarize(SID, &views), whole);
+    assert_eq!(whole.0.path, "voicemail");
+    assert_eq!(whole.1.len(), 2, "RE1 from callbacks, RE2 from the action");
+    // And the view is smaller: no outcome text, no endpoint.
+    let json = |r: &Record| serde_json::to_string(r).unwrap().len();
+    assert!(json(&views[7]) < json(&records[7]));
+}
