@@ -402,7 +402,9 @@ fn sqlite_write_256_webhooks(b: Bencher) {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let db = rt
-        .block_on(Database::open(&DatabaseUrl::Sqlite(dir.path().join("b.db"))))
+        .block_on(Database::open(&DatabaseUrl::Sqlite(
+            dir.path().join("b.db"),
+        )))
         .unwrap()
         .unwrap();
     let set = bench_set(10);
@@ -427,7 +429,10 @@ fn sqlite_write_256_webhooks(b: Bencher) {
                 let params = Params::from_pairs(pairs);
                 Record::webhook(
                     &params,
-                    Arrival { at: n as i64, replica: "r1" },
+                    Arrival {
+                        at: n as i64,
+                        replica: "r1",
+                    },
                     Answered {
                         endpoint: "voice",
                         resumed: None,

@@ -49,6 +49,14 @@ const CALL_LOCK_CLASS: i32 = 0x5342_0011;
 /// serialization failure (both mean "run it again", and the write is idempotent).
 const WRITE_ATTEMPTS: u32 = 5;
 
+/// Why the migrations did not run.
+enum Migration {
+    /// No connection to the server.
+    Unreachable(StoreError),
+    /// The server refused them (or the schema is newer than this build).
+    Failed(StoreError),
+}
+
 /// The PostgreSQL store.
 pub struct Postgres {
     /// The connections.
@@ -56,6 +64,11 @@ pub struct Postgres {
     /// The URL's password (decoded and as written), scrubbed from every error message;
     /// empty when there is none.
     secrets: Vec<String>,
+    /// Set once the migrations have run. A server that starts while PostgreSQL is
+    /// unreachable runs them on first use instead (its records wait in the spool).
+    migrated: tokio::sync::OnceCell<()>,
+    /// The URL with the password hidden, for messages.
+    shown: String,
 }
 
 impl Postgres {
@@ -97,11 +110,31 @@ impl Postgres {
             .recycle_timeout(Some(POOL_TIMEOUT))
             .build()
             .map_err(|e| StoreError::new(format!("postgres: pool for {shown}: {e}")))?;
-        let db = Postgres { pool, secrets };
-        db.migrate()
-            .await
-            .map_err(|e| StoreError::new(format!("{e} (database {shown})")))?;
+        let db = Postgres {
+            pool,
+            secrets,
+            migrated: tokio::sync::OnceCell::new(),
+            shown,
+        };
+        match db.ensure_migrated().await {
+            Ok(()) => {}
+            // Unreachable now (a restart during an outage): serve anyway, spool, and
+            // migrate once it answers. Anything the server itself said is fatal.
+            Err(Migration::Unreachable(e)) => tracing::warn!(
+                error = %e,
+                "postgres is unreachable at start; records are spooled until it answers"
+            ),
+            Err(Migration::Failed(e)) => return Err(e),
+        }
         Ok(db)
+    }
+
+    /// Runs the migrations unless they ran already.
+    async fn ensure_migrated(&self) -> Result<(), Migration> {
+        self.migrated
+            .get_or_try_init(|| self.migrate())
+            .await
+            .map(|_| ())
     }
 
     fn err(&self, context: &str, e: impl std::error::Error + 'static) -> StoreError {
@@ -109,7 +142,13 @@ impl Postgres {
         StoreError::new(scrub(&text, &self.secrets))
     }
 
+    /// A pooled connection, to a migrated database.
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        if self.migrated.get().is_none() {
+            self.ensure_migrated()
+                .await
+                .map_err(|(Migration::Unreachable(e) | Migration::Failed(e))| e)?;
+        }
         self.pool.get().await.map_err(|e| self.err("connect", e))
     }
 
@@ -117,8 +156,29 @@ impl Postgres {
     /// [`MIGRATION_LOCK`]: a replica that starts while another migrates waits for it, then
     /// finds the work done. `CREATE TABLE IF NOT EXISTS` alone is not enough, as two
     /// sessions running it at once can both try to create the table.
-    async fn migrate(&self) -> Result<(), StoreError> {
-        let mut client = self.client().await?;
+    async fn migrate(&self) -> Result<(), Migration> {
+        let mut client = self.pool.get().await.map_err(|e| {
+            // The server answered and refused (no such database, bad password): a
+            // configuration error. No answer at all: an outage, waited out.
+            let refused =
+                matches!(&e, deadpool_postgres::PoolError::Backend(b) if b.code().is_some());
+            let e = StoreError::new(format!(
+                "{} (database {})",
+                self.err("connect", e),
+                self.shown
+            ));
+            if refused {
+                Migration::Failed(e)
+            } else {
+                Migration::Unreachable(e)
+            }
+        })?;
+        self.migrate_on(&mut client).await.map_err(|e| {
+            Migration::Failed(StoreError::new(format!("{e} (database {})", self.shown)))
+        })
+    }
+
+    async fn migrate_on(&self, client: &mut deadpool_postgres::Object) -> Result<(), StoreError> {
         let tx = client
             .transaction()
             .await

@@ -172,7 +172,10 @@ fn fold_views_fold_like_the_records() {
     records.push(
         Record::webhook(
             &p,
-            Arrival { at: 85, replica: "r" },
+            Arrival {
+                at: 85,
+                replica: "r",
+            },
             Answered {
                 endpoint: "continue",
                 resumed: Some("acme/voicemail".into()),

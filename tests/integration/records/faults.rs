@@ -25,7 +25,7 @@ fn start(flows: &FlowDir, db_dir: &Path, spool: &Path, extra: &[&str]) -> ServeP
 }
 
 /// Sends a final status callback for calls `range`; each must be acknowledged.
-fn send_finals(serve: &ServeProcess, range: std::ops::Range<u32>) {
+pub(super) fn send_finals(serve: &ServeProcess, range: std::ops::Range<u32>) {
     for n in range {
         let call = sid(n);
         let mut p = call_params(&call, "completed");
@@ -35,7 +35,7 @@ fn send_finals(serve: &ServeProcess, range: std::ops::Range<u32>) {
     }
 }
 
-fn all_completed(db_url: &str, range: std::ops::Range<u32>) {
+pub(super) fn all_completed(db_url: &str, range: std::ops::Range<u32>) {
     let db = open(db_url);
     for n in range {
         let story = wait_for_story(&db, &sid(n), |s| s.call.status == "completed");

@@ -346,3 +346,78 @@ fn three_replicas_sharing_one_database_keep_one_record_of_a_call() {
         assert_eq!(r.readyz()["records"]["status"], "ok");
     }
 }
+
+/// PostgreSQL stops in the middle of calls: webhooks are still answered, callbacks still
+/// acknowledged (spooled), `/readyz` shows it, and once the server is back every record is
+/// there, with no restart of switchboard.
+#[test]
+fn an_outage_during_calls_is_spooled_and_replayed_without_restart() {
+    use super::faults::{all_completed, send_finals};
+    let Some(pg) = PgServer::start() else { return };
+    let url = pg.url();
+    let flows = FlowDir::new().file("acme.yaml", FLOW);
+    let spool = tempfile::tempdir().unwrap();
+    let spool_dir = spool.path().join("spool");
+    let serve = ServeProcess::start(
+        flows.path(),
+        &[
+            "--database",
+            &url,
+            "--spool",
+            &spool_dir.display().to_string(),
+            "--commit-timeout",
+            "1s",
+        ],
+    );
+    send_finals(&serve, 0..5);
+    pg.stop();
+    let r = serve.post(
+        "/voice",
+        &support::form(&support::call_params(&sid(100), "ringing")),
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.twiml().contains("<Gather"), "{}", r.body);
+    send_finals(&serve, 5..30);
+    crate::harness::wait_until("readyz shows the outage", || {
+        serve.readyz()["records"]["status"] == "degraded"
+    });
+    assert!(serve.readyz()["records"]["spool_bytes"].as_u64().unwrap() > 0);
+    pg.restart();
+    crate::harness::wait_until("the spool drains into PostgreSQL", || {
+        let r = serve.readyz()["records"].clone();
+        r["status"] == "ok" && r["spool_bytes"] == 0
+    });
+    all_completed(&url, 0..30);
+    let db = support::open(&url);
+    support::wait_for_story(&db, &sid(100), |s| s.call.webhooks == 1);
+}
+
+/// A replica that starts while PostgreSQL is down serves calls anyway, spools, migrates
+/// and replays once it answers.
+#[test]
+fn a_replica_started_during_an_outage_serves_and_catches_up() {
+    use super::faults::{all_completed, send_finals};
+    let Some(pg) = PgServer::start() else { return };
+    let url = pg.url();
+    pg.stop();
+    let flows = FlowDir::new().file("acme.yaml", FLOW);
+    let spool = tempfile::tempdir().unwrap();
+    let spool_dir = spool.path().join("spool");
+    let serve = ServeProcess::start(
+        flows.path(),
+        &[
+            "--database",
+            &url,
+            "--spool",
+            &spool_dir.display().to_string(),
+            "--commit-timeout",
+            "1s",
+        ],
+    );
+    send_finals(&serve, 0..10);
+    crate::harness::wait_until("readyz shows the outage", || {
+        serve.readyz()["records"]["status"] == "degraded"
+    });
+    pg.restart();
+    all_completed(&url, 0..10);
+}
