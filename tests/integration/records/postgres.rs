@@ -275,6 +275,8 @@ fn three_replicas_sharing_one_database_keep_one_record_of_a_call() {
         .map(|n| {
             let spool = spools.path().join(format!("spool-r{n}"));
             let name = format!("r{n}");
+            let token = spools.path().join("admin-token");
+            std::fs::write(&token, "replicas-admin-token").unwrap();
             let args = [
                 "--public-url",
                 "http://switchboard.test",
@@ -284,6 +286,8 @@ fn three_replicas_sharing_one_database_keep_one_record_of_a_call() {
                 spool.to_str().unwrap(),
                 "--replica",
                 &name,
+                "--admin-token-file",
+                token.to_str().unwrap(),
             ];
             ServeProcess::start(flows.path(), &args)
         })
@@ -294,7 +298,7 @@ fn three_replicas_sharing_one_database_keep_one_record_of_a_call() {
     let call = sid(7);
     // Webhook i is answered by replica i % 3.
     let webhooks = play_voicemail_call_across(&replicas, &call);
-    assert_eq!(webhooks.len(), 4);
+    assert_eq!(webhooks.len(), 5);
     // Then every webhook retried, and every callback twice, shuffled, each to a replica
     // picked at random.
     let mut posts: Vec<(String, String, u16)> = webhooks
@@ -313,16 +317,19 @@ fn three_replicas_sharing_one_database_keep_one_record_of_a_call() {
     }
 
     let db = support::open(&url);
-    let unique = webhooks.len() + cbs.len();
+    // Every callback but the dialed leg's is the call's own.
+    let unique = webhooks.len() + cbs.len() - 1;
     let story = support::wait_for_story(&db, &call, |s| s.records.len() == unique);
     let c = &story.call;
     assert_eq!(c.status, "completed");
     assert!(c.ended);
     assert_eq!(c.duration, Some(41));
     assert_eq!(c.flow.as_deref(), Some("acme"));
-    assert_eq!(c.path, "menu > pin > check > voicemail > bye");
-    assert_eq!(c.webhooks, 4);
+    assert_eq!(c.path, "menu > sales > pin > check > voicemail > bye");
+    assert_eq!(c.webhooks, 5);
     assert_eq!(story.recordings.len(), 1);
+    assert_eq!(story.children.len(), 1, "the dialed leg");
+    assert_eq!(story.children[0].status, "no-answer");
     assert_eq!(
         story.recordings[0].transcript.as_deref(),
         Some("Hi, it is Sam, please call me back.")
@@ -341,10 +348,36 @@ fn three_replicas_sharing_one_database_keep_one_record_of_a_call() {
         ["r1", "r2", "r3"]
     );
     let all = support::block_on(db.calls(switchboard::calls::Filter::default())).unwrap();
-    assert_eq!(all.items.len(), 1, "exactly one call row");
+    assert_eq!(
+        all.items.len(),
+        2,
+        "exactly one row for the call and one for its leg"
+    );
     for r in &replicas {
         assert_eq!(r.readyz()["records"]["status"], "ok");
+        // Any replica's API tells the same story.
+        let reply = crate::harness::server::request(
+            r.addr,
+            "GET",
+            &format!("/api/calls/{call}"),
+            &[("Authorization", "Bearer replicas-admin-token")],
+            b"",
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let api: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(api["call"]["path"], c.path.as_str());
     }
+    // And `switchboard calls` / `calls show` read PostgreSQL too.
+    let out = crate::harness::binary::Switchboard::new("calls")
+        .args(["--database", &url, "--format", "json"])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
+    let out = crate::harness::binary::Switchboard::new("calls")
+        .args(["show", &call, "--database", &url])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("Hi, it is Sam"), "{}", out.stdout);
 }
 
 /// PostgreSQL stops in the middle of calls: webhooks are still answered, callbacks still

@@ -15,7 +15,7 @@ pub const MAIN: &str = "+14155550100";
 pub const CALLER: &str = "+12025550143";
 pub const ACCOUNT: &str = "ACae13bbf3893e3d88375882da4f083ac6";
 
-/// A menu, a sensitive PIN, a dial that fails over to voicemail with transcription.
+/// A menu, a dial that nobody answers, a sensitive PIN, voicemail with transcription.
 pub const FLOW: &str = r#"numbers: ["+14155550100"]
 start: menu
 steps:
@@ -26,7 +26,7 @@ steps:
   sales:
     dial:
       to: "+14155550111"
-      on_fail: voicemail
+      on_fail: pin
   pin:
     ask:
       prompt: "Enter your PIN."
@@ -93,8 +93,13 @@ pub fn play_voicemail_call_across(replicas: &[&ServeProcess], call: &str) -> Vec
     assert_eq!(r.status, 200, "{}", r.body);
     let menu = attr(r.twiml(), "Gather", "action").expect("menu gather");
     let mut p = call_params(call, "in-progress");
-    p.push(("Digits", "2"));
+    p.push(("Digits", "1"));
     let r = post(&menu, form(&p));
+    assert!(r.twiml().contains("+14155550111"), "{}", r.body);
+    let dial = attr(r.twiml(), "Dial", "action").expect("dial action");
+    let mut p = call_params(call, "in-progress");
+    p.extend([("DialCallStatus", "no-answer"), ("DialCallSid", CHILD_LEG)]);
+    let r = post(&dial, form(&p));
     let pin = attr(r.twiml(), "Gather", "action").expect("pin gather");
     let mut p = call_params(call, "in-progress");
     p.push(("Digits", "4321"));
@@ -122,9 +127,27 @@ pub fn play_voicemail_call_across(replicas: &[&ServeProcess], call: &str) -> Vec
     sent
 }
 
-/// The status, recording and transcription callbacks of [`play_voicemail_call`]'s call.
+/// The leg the call's dial placed (nobody answered).
+pub const CHILD_LEG: &str = "CA0000000000000000000000000000c41d";
+
+/// The status, recording and transcription callbacks of [`play_voicemail_call`]'s call,
+/// and the final status of the leg its dial placed.
 pub fn callbacks(call: &str) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
+    out.push((
+        "/status",
+        form(&[
+            ("AccountSid", ACCOUNT),
+            ("CallSid", CHILD_LEG),
+            ("ParentCallSid", call),
+            ("From", MAIN),
+            ("To", "+14155550111"),
+            ("Direction", "outbound-dial"),
+            ("CallStatus", "no-answer"),
+            ("SequenceNumber", "2"),
+            ("SipResponseCode", "487"),
+        ]),
+    ));
     for (seq, status) in [("0", "initiated"), ("1", "ringing"), ("2", "in-progress")] {
         let mut p = call_params(call, status);
         p.extend([
