@@ -394,7 +394,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let url = DatabaseUrl::Sqlite(dir.join("calls.db"));
         let db = Database::open(&url).await.unwrap().unwrap();
-        assert_eq!(conformance::run_all(&db).await, 4);
+        assert_eq!(conformance::run_all(&db).await, 5);
         // Reopening runs no migration twice.
         drop(db);
         let again = Database::open(&url).await.unwrap().unwrap();
