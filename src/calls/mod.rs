@@ -404,6 +404,13 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let url = DatabaseUrl::Sqlite(dir.join("calls.db"));
         let db = Database::open(&url).await.unwrap().unwrap();
+        // Personal data: the owner alone reads the file (the umask may be 022).
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(dir.join("calls.db"))
+                .unwrap()
+                .permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
         assert_eq!(conformance::run_all(&db).await, 5);
         // Reopening runs no migration twice.
         drop(db);
