@@ -45,7 +45,8 @@ pub async fn run_all(db: &Database) -> usize {
     filters_and_pages(db).await;
     stories_hold_every_record(db).await;
     stale_and_prune(db).await;
-    4
+    hostile_values_are_kept(db).await;
+    5
 }
 
 async fn duplicates_are_stored_once(db: &Database) {
@@ -199,4 +200,78 @@ async fn stale_and_prune(db: &Database) {
         db.story(&sid(1)).await.unwrap().is_some(),
         "seen at 20, kept"
     );
+}
+
+/// `n` characters that do not compress (hex of a SHA-256 chain), so a backend's index
+/// cannot shrink them under its row-size limit.
+fn incompressible(n: usize) -> String {
+    use sha2::{Digest, Sha256};
+    let mut out = String::with_capacity(n + 64);
+    let mut d = Sha256::digest(b"switchboard");
+    while out.len() < n {
+        out.extend(d.iter().map(|b| format!("{b:02x}")));
+        d = Sha256::digest(d);
+    }
+    out.truncate(n);
+    out
+}
+
+/// Whatever a request can carry (a NUL, values of kilobytes in the dedupe key) is stored,
+/// read back and filtered on without failing the write: one such record must not fail
+/// the batch it shares with others (PostgreSQL refuses NUL in text and index rows over
+/// about 2.7 kB).
+async fn hostile_values_are_kept(db: &Database) {
+    let call = sid(4);
+    let long = incompressible(8_000);
+    let at = |at| Arrival { at, replica: "t" };
+    let batch = vec![
+        status(&call, 70, "0", "ringing", "+1\0\u{1b}[31m"),
+        Record::status(
+            &params(&[
+                ("CallSid", &call),
+                ("CallStatus", "busy\0"),
+                ("Timestamp", &long),
+            ]),
+            at(71),
+        )
+        .unwrap(),
+        Record::recording(
+            &params(&[
+                ("CallSid", &call),
+                ("RecordingSid", "RE00000000000000000000000000000004"),
+                ("RecordingStatus", &long),
+            ]),
+            at(72),
+        )
+        .unwrap(),
+        Record::transcription(
+            &params(&[
+                ("CallSid", &call),
+                ("TranscriptionSid", "TR00000000000000000000000000000004"),
+                ("TranscriptionStatus", "completed"),
+                ("TranscriptionText", "call\0me"),
+            ]),
+            at(73),
+        )
+        .unwrap(),
+    ];
+    assert_eq!(db.write(Arc::new(batch.clone())).await.unwrap(), 4);
+    assert_eq!(
+        db.write(Arc::new(batch)).await.unwrap(),
+        0,
+        "keys are stable"
+    );
+    let story = db.story(&call).await.unwrap().unwrap();
+    assert_eq!(story.records.len(), 4);
+    let from = story.call.from.clone().unwrap();
+    assert!(from.starts_with("+1") && !from.contains('\0'), "{from:?}");
+    let found = db
+        .calls(Filter {
+            from: Some("+1\0\u{1b}[31m".into()),
+            since: Some(0),
+            ..Filter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1, "a filter matches the value as stored");
 }

@@ -111,13 +111,23 @@ fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return "postgres://***".into();
     };
-    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
-    let authority = match authority.rsplit_once('@') {
-        Some((user, host)) => match user.split_once(':') {
-            Some((name, _)) => format!("{name}:***@{host}"),
-            None => format!("{user}@{host}"),
-        },
-        None => authority.to_string(),
+    // As tokio-postgres reads the URL: the credentials are everything before the first
+    // `@`, wherever it is (a password may hold an unencoded `/` or `?`), so that whatever
+    // it takes as the password is what is hidden.
+    let (authority, tail) = match rest.split_once('@') {
+        Some((creds, after)) => {
+            let cut = after.find(['/', '?']).unwrap_or(after.len());
+            let (host, tail) = after.split_at(cut);
+            let creds = match creds.split_once(':') {
+                Some((name, _)) => format!("{name}:***"),
+                None => creds.to_string(),
+            };
+            (format!("{creds}@{host}"), tail)
+        }
+        None => {
+            let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+            (authority.to_string(), tail)
+        }
     };
     let tail = match tail.split_once('?') {
         Some((path, query)) => {
@@ -394,7 +404,14 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let url = DatabaseUrl::Sqlite(dir.join("calls.db"));
         let db = Database::open(&url).await.unwrap().unwrap();
-        assert_eq!(conformance::run_all(&db).await, 4);
+        // Personal data: the owner alone reads the file (the umask may be 022).
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(dir.join("calls.db"))
+                .unwrap()
+                .permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        assert_eq!(conformance::run_all(&db).await, 5);
         // Reopening runs no migration twice.
         drop(db);
         let again = Database::open(&url).await.unwrap().unwrap();
@@ -426,5 +443,25 @@ mod tests {
             "postgres://sb:***@db:5432/calls?sslmode=disable&password=***"
         );
         assert_eq!(format!("{pg:?}"), shown);
+        // tokio-postgres reads everything before the first `@` as the credentials, so a
+        // password with an unencoded `/` or `?` is still one: never shown.
+        let cases = [
+            (
+                "postgres://sb:hun/ter2@db/calls",
+                "postgres://sb:***@db/calls",
+            ),
+            (
+                "postgres://sb:hun?ter2@db/calls",
+                "postgres://sb:***@db/calls",
+            ),
+            (
+                "postgres://db/calls?application_name=a@b",
+                "postgres://db/calls?application_name=a@b",
+            ),
+        ];
+        for (url, want) in cases {
+            assert_eq!(redact_password(url), want, "{url}");
+        }
+        assert_eq!(cases.len(), 3);
     }
 }

@@ -473,10 +473,9 @@ impl From<tokio_postgres::Error> for Failure {
 /// The password as written in `postgres://user:PASSWORD@host` (before percent-decoding),
 /// so it can be scrubbed even from an error about a URL that does not parse.
 fn raw_password(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
-    let (user, _) = authority.rsplit_once('@')?;
-    Some(user.split_once(':')?.1.to_string())
+    // The credentials are everything before the first `@`, as tokio-postgres reads them.
+    let (creds, _) = url.split_once("://")?.1.split_once('@')?;
+    Some(creds.split_once(':')?.1.to_string())
 }
 
 /// An error and its causes, one line: tokio-postgres shows only "db error" for an error
@@ -603,6 +602,14 @@ mod tests {
         assert_eq!(shown, "auth failed for *** and ***");
         assert_eq!(raw_password("postgres://sb@db/calls"), None);
         assert_eq!(raw_password("postgres://db/calls"), None);
+        let raw = raw_password("postgres://sb:hun/ter2@db/calls");
+        assert_eq!(raw.as_deref(), Some("hun/ter2"));
+        let config = tokio_postgres::Config::from_str("postgres://sb:hun/ter2@db/calls").unwrap();
+        assert_eq!(
+            config.get_password(),
+            Some(&b"hun/ter2"[..]),
+            "as tokio-postgres reads it"
+        );
     }
 
     #[tokio::test]

@@ -178,7 +178,8 @@ impl Where {
 
     fn eq(&mut self, col: &str, value: Option<&str>) {
         if let Some(v) = value {
-            let p = self.push(Param::Text(v.to_string()));
+            // As the value was stored (a NUL would fail the query on PostgreSQL).
+            let p = self.push(Param::Text(super::record::storable(v)));
             self.conds.push(format!("{col} = {p}"));
         }
     }

@@ -251,10 +251,50 @@ pub struct Transcription {
     pub leg: Leg,
 }
 
-/// Why a callback cannot be recorded: it lacks what identifies it.
+/// Why a callback cannot be recorded: what identifies it is missing or is not a SID.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("missing `{0}`")]
-pub struct Missing(pub &'static str);
+pub enum Unusable {
+    /// The parameter is absent or empty.
+    #[error("missing `{0}`")]
+    Missing(&'static str),
+    /// The parameter is not a SID ([`is_sid`]).
+    #[error("`{0}` is not a SID (letters and digits, at most 64)")]
+    NotASid(&'static str),
+}
+
+/// Whether `s` can be a Twilio SID (`CA`, `RE`, `TR` and 32 hex digits; up to 64 letters
+/// and digits are taken). A SID is a record's identity, a primary key and part of the
+/// API's paths and cursors, so anything else is refused rather than clipped: clipping
+/// would file different requests under one id, and Twilio never sends anything else.
+pub fn is_sid(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// A request's value as the store keeps it: a NUL becomes U+FFFD, since PostgreSQL text
+/// cannot hold one (and the two backends must store the same). Filters go through the
+/// same so they match what was stored.
+pub fn storable(v: &str) -> String {
+    if v.contains('\0') {
+        v.replace('\0', "\u{fffd}")
+    } else {
+        v.to_owned()
+    }
+}
+
+/// Keys longer than this are kept as their hash: a key is a primary key, and PostgreSQL
+/// refuses index rows over about 2.7 kB (a `Timestamp` or `CallStatus` of kilobytes
+/// would otherwise fail the whole batch, and its replay, for good).
+const MAX_KEY: usize = 160;
+
+/// `key`, or `{kind}:h{hash}` when it is longer than [`MAX_KEY`]; the same request
+/// always gives the same key either way.
+fn bounded(key: String) -> String {
+    if key.len() <= MAX_KEY {
+        return key;
+    }
+    let kind = key.split(':').next().unwrap_or("");
+    format!("{kind}:h{}", hex16(&Sha256::digest(key.as_bytes())))
+}
 
 /// Where and when a request arrived.
 #[derive(Debug, Clone, Copy)]
@@ -266,15 +306,24 @@ pub struct Arrival<'a> {
 }
 
 fn owned(p: &Params, name: &str) -> Option<String> {
-    p.get(name).filter(|v| !v.is_empty()).map(str::to_owned)
+    p.get(name).filter(|v| !v.is_empty()).map(storable)
 }
 
 fn number(p: &Params, name: &str) -> Option<i64> {
     p.get(name).and_then(|v| v.trim().parse().ok())
 }
 
-fn required<'p>(p: &'p Params, name: &'static str) -> Result<&'p str, Missing> {
-    p.get(name).filter(|v| !v.is_empty()).ok_or(Missing(name))
+fn required(p: &Params, name: &'static str) -> Result<String, Unusable> {
+    owned(p, name).ok_or(Unusable::Missing(name))
+}
+
+fn sid(p: &Params, name: &'static str) -> Result<String, Unusable> {
+    let v = required(p, name)?;
+    if is_sid(&v) {
+        Ok(v)
+    } else {
+        Err(Unusable::NotASid(name))
+    }
 }
 
 /// What the handler knows about a webhook it answered.
@@ -309,9 +358,9 @@ pub struct Answered<'a> {
 }
 
 impl Record {
-    /// A webhook. `None` without a `CallSid` (nothing to file it under).
+    /// A webhook. `None` without a `CallSid` that [`is_sid`] (nothing to file it under).
     pub fn webhook(p: &Params, arrival: Arrival<'_>, a: Answered<'_>) -> Option<Record> {
-        let call_sid = owned(p, "CallSid")?;
+        let call_sid = sid(p, "CallSid").ok()?;
         let key = match (
             a.idempotency_token.filter(|t| !t.is_empty()),
             a.signature.filter(|s| !s.is_empty()),
@@ -320,6 +369,7 @@ impl Record {
             (None, Some(sig)) => format!("webhook:s{}", hex16(&Sha256::digest(sig.as_bytes()))),
             (None, None) => format!("webhook:{}", request_hash(a.url, p)),
         };
+        let key = bounded(key);
         let mut redacted = false;
         let mut inputs = BTreeMap::new();
         for name in INPUTS {
@@ -327,7 +377,7 @@ impl Record {
                 let secret = CALLER_INPUTS.contains(name) && a.secrets.iter().any(|s| s == v);
                 redacted |= secret;
                 let v = if secret { crate::engine::REDACTED } else { v };
-                inputs.insert((*name).to_string(), v.to_string());
+                inputs.insert((*name).to_string(), storable(v));
             }
         }
         redacted |= !a.secrets.is_empty();
@@ -354,8 +404,8 @@ impl Record {
 
     /// A call status callback. Keyed by (`CallSid`, `SequenceNumber`), or by status and
     /// `Timestamp` when there is no sequence number.
-    pub fn status(p: &Params, arrival: Arrival<'_>) -> Result<Record, Missing> {
-        let call_sid = required(p, "CallSid")?.to_string();
+    pub fn status(p: &Params, arrival: Arrival<'_>) -> Result<Record, Unusable> {
+        let call_sid = sid(p, "CallSid")?;
         let status = required(p, "CallStatus")?;
         let sequence = number(p, "SequenceNumber");
         let timestamp = owned(p, "Timestamp");
@@ -364,6 +414,7 @@ impl Record {
             (None, Some(t)) => format!("status:{call_sid}:{status}:{t}"),
             (None, None) => format!("status:{call_sid}:{status}"),
         };
+        let key = bounded(key);
         Ok(Record {
             key,
             call_sid,
@@ -382,12 +433,12 @@ impl Record {
     }
 
     /// A recording status callback, keyed by (`RecordingSid`, `RecordingStatus`).
-    pub fn recording(p: &Params, arrival: Arrival<'_>) -> Result<Record, Missing> {
-        let call_sid = required(p, "CallSid")?.to_string();
-        let sid = required(p, "RecordingSid")?.to_string();
-        let status = required(p, "RecordingStatus")?.to_string();
+    pub fn recording(p: &Params, arrival: Arrival<'_>) -> Result<Record, Unusable> {
+        let call_sid = sid(p, "CallSid")?;
+        let sid = sid(p, "RecordingSid")?;
+        let status = required(p, "RecordingStatus")?;
         Ok(Record {
-            key: format!("recording:{sid}:{status}"),
+            key: bounded(format!("recording:{sid}:{status}")),
             call_sid,
             at: arrival.at,
             replica: arrival.replica.to_string(),
@@ -404,12 +455,12 @@ impl Record {
     }
 
     /// A transcription callback, keyed by (`TranscriptionSid`, `TranscriptionStatus`).
-    pub fn transcription(p: &Params, arrival: Arrival<'_>) -> Result<Record, Missing> {
-        let call_sid = required(p, "CallSid")?.to_string();
-        let sid = required(p, "TranscriptionSid")?.to_string();
-        let status = required(p, "TranscriptionStatus")?.to_string();
+    pub fn transcription(p: &Params, arrival: Arrival<'_>) -> Result<Record, Unusable> {
+        let call_sid = sid(p, "CallSid")?;
+        let sid = sid(p, "TranscriptionSid")?;
+        let status = required(p, "TranscriptionStatus")?;
         Ok(Record {
-            key: format!("transcription:{sid}:{status}"),
+            key: bounded(format!("transcription:{sid}:{status}")),
             call_sid,
             at: arrival.at,
             replica: arrival.replica.to_string(),

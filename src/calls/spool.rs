@@ -12,6 +12,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -71,7 +72,10 @@ pub struct Segment {
 impl Spool {
     /// Opens (creating) the directory and counts what is already spooled.
     pub fn open(dir: &Path, max_bytes: u64) -> io::Result<Spool> {
-        fs::create_dir_all(dir)?;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
         let spool = Spool {
             dir: dir.to_path_buf(),
             max_bytes,
@@ -142,9 +146,11 @@ impl Spool {
                 st.made
             );
             let path = self.dir.join(name);
+            // Call records are personal data: the owner alone reads them, whatever the umask.
             let file = OpenOptions::new()
                 .create_new(true)
                 .append(true)
+                .mode(0o600)
                 .open(&path)?;
             // The new name must survive a power cut too.
             File::open(&self.dir)?.sync_all()?;
@@ -244,6 +250,10 @@ mod tests {
         spool.rotate();
         let segs = spool.segments().unwrap();
         assert_eq!(segs.len(), 1);
+        // Personal data: the owner alone reads it (the umask may be 022).
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&segs[0]).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
         // A crash mid-append: a torn line at the end.
         let mut f = OpenOptions::new().append(true).open(&segs[0]).unwrap();
         f.write_all(b"0123abcd {\"key\":\"tor").unwrap();

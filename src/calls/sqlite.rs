@@ -10,7 +10,7 @@
 //! writer copies what it has into a new file at the path (`VACUUM INTO`) and reopens it.
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -49,6 +49,21 @@ struct Writer {
 
 fn err(context: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::new(format!("sqlite: {context}: {e}"))
+}
+
+/// Creates an empty database file that only its owner can read (call records are personal
+/// data, and SQLite would create it by the umask, often world-readable); SQLite gives its
+/// `-wal` and `-shm` files the same mode. An existing file is left as it is.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
+        _ => Ok(()),
+    }
 }
 
 /// `path` with `suffix` appended to its file name.
@@ -99,6 +114,7 @@ impl Sqlite {
     }
 
     fn open_writer(&self) -> Result<Writer, StoreError> {
+        create_private(&self.path).map_err(|e| err("create", e))?;
         let mut conn = Connection::open(&self.path).map_err(|e| err("open", e))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| err("busy timeout", e))?;
@@ -159,6 +175,8 @@ impl Sqlite {
         // exists at the path, or a new database would meet the old one's WAL.
         let side = sibling(&self.path, ".restore");
         let _ = std::fs::remove_file(&side);
+        // `VACUUM INTO` takes an empty file, and keeps its mode.
+        create_private(&side).map_err(|e| err("copying the deleted database back", e))?;
         let copied = w
             .conn
             .execute("VACUUM INTO ?1", [side.to_string_lossy().as_ref()])

@@ -118,7 +118,7 @@ pub(super) async fn answer(
             Err(reason) => error(StatusCode::BAD_REQUEST, &reason),
         },
         Some(rest) => match rest.strip_prefix("calls/") {
-            Some(sid) if is_sid(sid) => match db.story(sid).await {
+            Some(sid) if crate::calls::record::is_sid(sid) => match db.story(sid).await {
                 Ok(Some(story)) => json(StatusCode::OK, &story),
                 Ok(None) => error(StatusCode::NOT_FOUND, &format!("no call {sid}")),
                 Err(e) => unavailable(&e),
@@ -137,10 +137,6 @@ pub(super) async fn answer(
 fn bearer(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-fn is_sid(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// The list filters from a query string; the error names the parameter and what it takes.

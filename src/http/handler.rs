@@ -512,7 +512,7 @@ impl App {
     /// what identifies it. Without a store: `204`.
     async fn keep_callback(
         &self,
-        record: impl FnOnce(Arrival<'_>) -> Result<Record, record::Missing>,
+        record: impl FnOnce(Arrival<'_>) -> Result<Record, record::Unusable>,
     ) -> Resp {
         let Some(records) = &self.config.records else {
             return no_content();

@@ -62,11 +62,66 @@ fn recording_and_transcription_keys() {
 #[test]
 fn callbacks_without_their_ids_are_refused() {
     let empty = Params::default();
-    assert_eq!(Record::status(&empty, HERE), Err(Missing("CallSid")));
+    assert_eq!(
+        Record::status(&empty, HERE),
+        Err(Unusable::Missing("CallSid"))
+    );
     let mut p = Params::default();
     p.push("CallSid", "CA1");
-    assert_eq!(Record::recording(&p, HERE), Err(Missing("RecordingSid")));
-    assert_eq!(Record::status(&p, HERE), Err(Missing("CallStatus")));
+    assert_eq!(
+        Record::recording(&p, HERE),
+        Err(Unusable::Missing("RecordingSid"))
+    );
+    assert_eq!(
+        Record::status(&p, HERE),
+        Err(Unusable::Missing("CallStatus"))
+    );
+}
+
+#[test]
+fn ids_that_are_not_sids_are_refused_and_long_keys_hashed() {
+    let huge = format!("CA{}", "A".repeat(10_000));
+    let cases = [huge.as_str(), "CA\0", "CA/../x", "CA\u{1b}[31m", "CA 1"];
+    for bad in cases {
+        let mut p = Params::default();
+        p.push("CallSid", bad);
+        p.push("CallStatus", "ringing");
+        assert_eq!(
+            Record::status(&p, HERE),
+            Err(Unusable::NotASid("CallSid")),
+            "{bad:?}"
+        );
+        let a = answered("https://x/voice", None, &[]);
+        assert!(Record::webhook(&p, HERE, a).is_none(), "{bad:?}");
+    }
+    assert_eq!(cases.len(), 5);
+    let mut p = Params::default();
+    p.push("CallSid", "CA1");
+    p.push("RecordingSid", "RE\u{1b}");
+    p.push("RecordingStatus", "completed");
+    assert_eq!(
+        Record::recording(&p, HERE),
+        Err(Unusable::NotASid("RecordingSid"))
+    );
+    // A status of kilobytes: the key is its hash, the same for a retry, and the NUL in
+    // the stored value is gone.
+    let mut p = Params::default();
+    p.push("CallSid", "CA1");
+    p.push("CallStatus", &format!("busy\0{}", "x".repeat(5_000)));
+    let (a, b) = (
+        Record::status(&p, HERE).unwrap(),
+        Record::status(&p, HERE).unwrap(),
+    );
+    assert_eq!(a.key, b.key);
+    assert!(
+        a.key.starts_with("status:h") && a.key.len() < 64,
+        "{}",
+        a.key
+    );
+    let Body::Status(s) = &a.body else {
+        panic!("{a:?}")
+    };
+    assert!(!s.leg.call_status.as_deref().unwrap_or("").contains('\0'));
 }
 
 fn answered<'a>(url: &'a str, token: Option<&'a str>, secrets: &'a [String]) -> Answered<'a> {

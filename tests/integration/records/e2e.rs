@@ -203,6 +203,12 @@ fn callbacks_without_their_ids_are_refused_with_a_reason() {
     );
     assert_eq!(r.status, 400);
     assert!(r.body.contains("RecordingSid"), "{}", r.body);
+    // A CallSid of 10 kB is not one Twilio sends: refused, not stored.
+    let huge = format!("CA{}", "A".repeat(10_000));
+    let r = serve.post("/status", &form(&call_params(&huge, "ringing")));
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("`CallSid` is not a SID"), "{}", r.body);
+    assert_eq!(serve.readyz()["records"]["committed"], 0);
 }
 
 #[test]
