@@ -102,6 +102,8 @@ struct HealthState {
     expired: AtomicU64,
     /// Calls deleted by retention.
     pruned: AtomicU64,
+    /// Records the database refused while it worked, set aside in the quarantine file.
+    quarantined: AtomicU64,
     /// Spooled bytes waiting for replay.
     spool_bytes: AtomicU64,
 }
@@ -139,6 +141,8 @@ pub struct Health {
     pub expired: u64,
     /// Calls pruned.
     pub pruned: u64,
+    /// Records the database refused, kept in the spool's quarantine file.
+    pub quarantined: u64,
 }
 
 /// The handle the server holds.
@@ -244,6 +248,7 @@ impl Recorder {
             batches: h.batches.load(Relaxed),
             expired: h.expired.load(Relaxed),
             pruned: h.pruned.load(Relaxed),
+            quarantined: h.quarantined.load(Relaxed),
         }
     }
 }
@@ -253,6 +258,8 @@ const BACKOFF_MIN: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(15);
 /// Records replayed per transaction.
 const REPLAY_CHUNK: usize = 1_000;
+/// How long one maintenance round replays before going back to the queue.
+const REPLAY_SLICE: Duration = Duration::from_millis(200);
 /// Calls closed or pruned per maintenance round.
 const MAINTENANCE_CHUNK: i64 = 1_000;
 
@@ -448,7 +455,13 @@ impl Writer {
             }
             return;
         }
+        // Bounded, so callbacks queued meanwhile wait at most about this long (plus one
+        // segment); the rest goes on at the next tick.
+        let started = Instant::now();
         for path in segments {
+            if started.elapsed() > REPLAY_SLICE {
+                break;
+            }
             let p = path.clone();
             let seg = match tokio::task::spawn_blocking(move || Spool::read(&p)).await {
                 Ok(Ok(seg)) => seg,
@@ -470,7 +483,11 @@ impl Writer {
                         self.count_commit(chunk.len(), new);
                         self.health.replayed.fetch_add(chunk.len() as u64, Relaxed);
                     }
-                    Err(e) => return self.failed(&e.to_string()),
+                    Err(e) => {
+                        if !self.isolate(&chunk).await {
+                            return self.failed(&e.to_string());
+                        }
+                    }
                 }
             }
             if let Err(e) = self.spool.remove(&path) {
@@ -479,6 +496,50 @@ impl Writer {
             self.health.spool_bytes.store(self.spool.bytes(), Relaxed);
             tracing::info!(segment = %path.display(), records = seg.records.len(), "spool: replayed into the database");
         }
+    }
+
+    /// A chunk the database refused while it answers: the records one by one. When some
+    /// go in and others do not, the others are the problem (a value this database cannot
+    /// hold), not the database: they are set aside in the spool's quarantine file, kept,
+    /// counted in `/readyz`, and replay goes on. `false` when the database itself fails
+    /// (it does not answer, or refuses every record): the caller backs off as usual.
+    async fn isolate(&mut self, chunk: &[Record]) -> bool {
+        let answers = tokio::time::timeout(self.cfg.commit_timeout, self.db.ping())
+            .await
+            .is_ok_and(|r| r.is_ok());
+        if !answers || chunk.len() < 2 {
+            return false;
+        }
+        let mut refused = Vec::new();
+        let mut stored = 0;
+        for r in chunk {
+            match self.write(Arc::new(vec![r.clone()])).await {
+                Ok(new) => {
+                    stored += 1;
+                    self.count_commit(1, new);
+                    self.health.replayed.fetch_add(1, Relaxed);
+                }
+                Err(e) => refused.push((r.clone(), e.to_string())),
+            }
+        }
+        if stored == 0 {
+            return false;
+        }
+        let spool = Arc::clone(&self.spool);
+        let records: Vec<Record> = refused.iter().map(|(r, _)| r.clone()).collect();
+        let kept = tokio::task::spawn_blocking(move || spool.quarantine(&records))
+            .await
+            .is_ok_and(|r| r.is_ok());
+        if !kept {
+            return false;
+        }
+        self.health
+            .quarantined
+            .fetch_add(refused.len() as u64, Relaxed);
+        for (r, e) in &refused {
+            tracing::error!(key = %r.key, error = %e, "call store: the database refuses this record; kept in the spool's quarantine file");
+        }
+        true
     }
 
     /// Closes open calls with no record for `close_after`.

@@ -209,6 +209,27 @@ impl Spool {
         Ok(seg)
     }
 
+    /// Appends records the database refuses to `quarantine.jsonl` (same line format, never
+    /// replayed: an operator reads it, fixes the cause and moves it back as a `.spool`).
+    pub fn quarantine(&self, records: &[Record]) -> io::Result<()> {
+        let mut buf = Vec::new();
+        for r in records {
+            let json = serde_json::to_string(r).map_err(io::Error::other)?;
+            buf.extend_from_slice(check(json.as_bytes()).as_bytes());
+            buf.push(b' ');
+            buf.extend_from_slice(json.as_bytes());
+            buf.push(b'\n');
+        }
+        let _guard = self.lock();
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(self.dir.join("quarantine.jsonl"))?;
+        file.write_all(&buf)?;
+        file.sync_data()
+    }
+
     /// Removes a replayed segment.
     pub fn remove(&self, path: &Path) -> io::Result<()> {
         let len = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
