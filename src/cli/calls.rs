@@ -50,7 +50,7 @@ Examples:
 pub struct Source {
     /// The database `switchboard serve` writes: `sqlite:PATH`, `postgres://…`.
     #[arg(long, env = "SWITCHBOARD_DATABASE", value_name = "URL",
-          default_value = DEFAULT_DATABASE, value_parser = parse_database)]
+          default_value = DEFAULT_DATABASE, value_parser = super::values::DatabaseParser)]
     pub database: DatabaseUrl,
 }
 
@@ -216,7 +216,8 @@ fn run_show(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Ok(None) => {
             let _ = writeln!(
                 err,
-                "error: no call {sid} in {} (check the CallSid, or --database)",
+                "error: no call {} in {} (check the CallSid, or --database)",
+                crate::tools::records::clean(sid),
                 args.source.database
             );
             return exit::ERRORS;
@@ -296,10 +297,6 @@ pub fn finish(written: std::io::Result<()>, err: &mut dyn Write) -> i32 {
             exit::USAGE
         }
     }
-}
-
-fn parse_database(s: &str) -> Result<DatabaseUrl, String> {
-    s.parse()
 }
 
 /// `--since`/`--until`: relative to the moment the command runs.

@@ -173,7 +173,8 @@ pub struct Args {
     pub fallback_operator: Option<String>,
     /// Where call records are kept: `sqlite:PATH` (created on first start), `postgres://…`
     /// (shared by replicas) or `none` (keep no records). See docs/records.md.
-    #[arg(long, env = "SWITCHBOARD_DATABASE", value_name = "URL", default_value = calls::DEFAULT_DATABASE)]
+    #[arg(long, env = "SWITCHBOARD_DATABASE", value_name = "URL", default_value = calls::DEFAULT_DATABASE,
+          value_parser = super::values::DatabaseParser)]
     pub database: DatabaseUrl,
     /// Local directory for records the database cannot take right now (replayed when it is
     /// back). Default: `PATH.spool` beside a SQLite database, `switchboard-spool` for

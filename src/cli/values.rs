@@ -51,9 +51,54 @@ pub fn parse_long_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// `--database`'s parser. clap's own error would repeat the value, and a connection
+/// string may hold a password (`password=…`): this one says what is wrong without it.
+#[derive(Debug, Clone, Copy)]
+pub struct DatabaseParser;
+
+impl clap::builder::TypedValueParser for DatabaseParser {
+    type Value = crate::calls::DatabaseUrl;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let refuse = |why: &str| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!(
+                    "invalid value for --database (not shown: it may hold a password): {why}\n"
+                ),
+            )
+            .with_cmd(cmd)
+        };
+        value
+            .to_str()
+            .ok_or_else(|| refuse("not UTF-8"))?
+            .parse()
+            .map_err(|e: String| refuse(&e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_database_url_is_not_repeated() {
+        use clap::builder::TypedValueParser as _;
+        let cmd = clap::Command::new("switchboard");
+        let err = DatabaseParser
+            .parse_ref(&cmd, None, std::ffi::OsStr::new("host=db password=hunter2"))
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(err.contains("sqlite:PATH"), "{err}");
+        let ok = DatabaseParser.parse_ref(&cmd, None, std::ffi::OsStr::new("none"));
+        assert_eq!(ok.unwrap(), crate::calls::DatabaseUrl::None);
+    }
 
     #[test]
     fn long_durations() {

@@ -79,11 +79,13 @@ pub(super) async fn answer(
         // No token configured: the API does not exist.
         return error(StatusCode::NOT_FOUND, "not found");
     };
-    let presented = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer);
+    // Exactly one Authorization header: with two, proxies and this server might not agree
+    // on which one counts.
+    let mut given = parts.headers.get_all(AUTHORIZATION).iter();
+    let presented = match (given.next(), given.next()) {
+        (Some(v), None) => v.to_str().ok().and_then(bearer),
+        _ => None,
+    };
     if !presented.is_some_and(|t| admin.accepts(t)) {
         let mut resp = error(
             StatusCode::UNAUTHORIZED,

@@ -374,7 +374,7 @@ fn or_dash(v: Option<&str>) -> String {
 }
 
 /// `text` with control characters escaped (`\u{1b}`), so a value cannot drive a terminal.
-fn clean(text: &str) -> Cow<'_, str> {
+pub fn clean(text: &str) -> Cow<'_, str> {
     if !text.chars().any(char::is_control) {
         return Cow::Borrowed(text);
     }

@@ -67,6 +67,15 @@ fn a_missing_or_wrong_token_is_refused_and_not_logged() {
         assert_eq!(r.header("www-authenticate"), Some("Bearer"));
         assert!(json(&r)["error"].as_str().unwrap().contains("Bearer"));
     }
+    // Two Authorization headers, one of them right: refused (which one would count?).
+    let right = format!("Bearer {ADMIN}");
+    let two = s.request(
+        "GET",
+        "/api/calls",
+        &[("Authorization", "Bearer nope"), ("Authorization", &right)],
+        b"",
+    );
+    assert_eq!(two.status, 401);
     // The admin token opens no webhook route: an unsigned call is still refused.
     let voice = s.request(
         "POST",
