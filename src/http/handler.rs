@@ -27,14 +27,17 @@ use jiff::Timestamp;
 use super::counters::{Counters, GaugeGuard, bump};
 use super::throttle::{Throttle, Verdict};
 use super::verify::{raw_target, signed_base, verify_webhook_decoded};
-use super::{FlowStore, Limits, Served, ServerConfig, Verification};
-use crate::calls::CallStore;
-use crate::calls::record::{self, Arrival, Record};
+use super::{FlowStore, Limits, ServerConfig, Verification};
+use crate::calls::record::Record;
 use crate::engine::action_url::{self, VoicePath};
 use crate::engine::trace_header;
-use crate::engine::{self, Entry, Event, Params, Routed};
+use crate::engine::{self, Entry, Event, Routed};
 use crate::form;
 use crate::twiml::MAX_DOCUMENT_BYTES;
+
+mod keep;
+
+use keep::{Req, Webhook};
 
 type Resp = Response<Full<Bytes>>;
 
@@ -172,23 +175,6 @@ enum Callback {
         transcription_sid: Option<String>,
         recording_sid: Option<String>,
     },
-}
-
-/// A request past its checks, as the endpoints see it.
-struct Req<'a> {
-    /// Method, URI, headers.
-    parts: &'a Parts,
-    /// The decoded parameters.
-    params: &'a Params,
-    /// When it arrived (for the record's latency).
-    started: Instant,
-}
-
-/// Twilio's retry-stable id of a webhook request.
-const IDEMPOTENCY_TOKEN: &str = "i-twilio-idempotency-token";
-
-fn micros(d: Duration) -> i64 {
-    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
 
 impl App {
@@ -439,97 +425,17 @@ impl App {
                 "voice"
             };
             let trace = std::mem::take(&mut outcome.trace);
-            self.keep_webhook(
-                records,
-                req,
+            let w = Webhook {
                 endpoint,
                 resumed,
                 now,
-                &served,
+                served: &served,
                 trace,
-                &outcome.secrets,
-                note,
-            );
+                secrets: &outcome.secrets,
+            };
+            self.keep_webhook(records, req, w, note);
         }
         resp
-    }
-
-    /// Hands a webhook's record to the recorder (never waits).
-    #[allow(clippy::too_many_arguments)]
-    fn keep_webhook(
-        &self,
-        records: &CallStore,
-        req: &Req<'_>,
-        endpoint: &'static str,
-        resumed: Option<String>,
-        now: Timestamp,
-        served: &Served,
-        mut trace: Vec<Event>,
-        secrets: &[String],
-        note: &Note,
-    ) {
-        engine::redact(&mut trace, secrets);
-        let answered = record::Answered {
-            endpoint,
-            resumed,
-            idempotency_token: req
-                .parts
-                .headers
-                .get(IDEMPOTENCY_TOKEN)
-                .and_then(|v| v.to_str().ok()),
-            signature: req
-                .parts
-                .headers
-                .get("x-twilio-signature")
-                .and_then(|v| v.to_str().ok()),
-            url: raw_target(&req.parts.uri),
-            now: now.as_microsecond(),
-            latency_us: micros(req.started.elapsed()),
-            flow: note.flow.clone(),
-            flow_version: served.version().to_string(),
-            failed: note.failed,
-            trace,
-            secrets,
-        };
-        if let Some(r) = Record::webhook(req.params, self.arrival(), answered) {
-            records.recorder.record(r);
-        }
-    }
-
-    fn arrival(&self) -> Arrival<'_> {
-        Arrival {
-            at: Timestamp::now().as_microsecond(),
-            replica: self
-                .config
-                .records
-                .as_ref()
-                .map_or("", |r| r.recorder.replica()),
-        }
-    }
-
-    /// Keeps a callback's record and answers once it is durable: `204`, or `503` when
-    /// neither the database nor the spool took it (Twilio may retry), `400` when it lacks
-    /// what identifies it. Without a store: `204`.
-    async fn keep_callback(
-        &self,
-        record: impl FnOnce(Arrival<'_>) -> Result<Record, record::Unusable>,
-    ) -> Resp {
-        let Some(records) = &self.config.records else {
-            return no_content();
-        };
-        let r = match record(self.arrival()) {
-            Ok(r) => r,
-            Err(missing) => {
-                return text(
-                    StatusCode::BAD_REQUEST,
-                    &format!("not a callback this server can record: {missing}"),
-                );
-            }
-        };
-        match records.recorder.acknowledge(r).await {
-            Ok(()) => no_content(),
-            Err(e) => text(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
-        }
     }
 
     /// `/status`: count, log and keep; the reply content is ignored by Twilio.
@@ -592,17 +498,15 @@ impl App {
                     params.get("ErrorCode").unwrap_or("?")
                 ),
             }];
-            self.keep_webhook(
-                records,
-                req,
-                "fallback",
-                None,
-                Timestamp::now(),
-                &served,
+            let w = Webhook {
+                endpoint: "fallback",
+                resumed: None,
+                now: Timestamp::now(),
+                served: &served,
                 trace,
-                &[],
-                note,
-            );
+                secrets: &[],
+            };
+            self.keep_webhook(records, req, w, note);
         }
         twiml(self.safe_document.clone())
     }
