@@ -17,6 +17,7 @@
 # stdout, all figures as JSON in $BENCH_OUT/results.json (default target/bench/).
 #
 # Knobs (environment): BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (3),
+# BENCH_STATUS_CONNECTIONS (256, the status-callback runs),
 # BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (32), BENCH_FLOWS (1000), BENCH_SERVER_CPU (0),
 # BENCH_CLIENT_CPU (1), BENCH_OUT (target/bench).
 set -euo pipefail
@@ -26,6 +27,7 @@ DURATION=${BENCH_DURATION:-10}
 ROUNDS=${BENCH_ROUNDS:-3}
 WARMUP=${BENCH_WARMUP:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
+STATUS_CONNECTIONS=${BENCH_STATUS_CONNECTIONS:-256}
 FLOWS=${BENCH_FLOWS:-1000}
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
@@ -114,7 +116,7 @@ load() { # port name kind [extra loadgen args...]
   local port=$1 name=$2 kind=$3 pid=$4
   shift 4
   taskset -c "$CLIENT_CPU" "$LOADGEN" run --target "http://127.0.0.1:$port" --kind "$kind" \
-    --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP" --flows "$FLOWS" \
+    --connections "${LOAD_CONNECTIONS:-$CONNECTIONS}" --duration "$DURATION" --warmup "$WARMUP" --flows "$FLOWS" \
     --server-pid "$pid" --name "$name" --out "$RESULTS" "$@" >/dev/null
 }
 
@@ -150,7 +152,9 @@ for round in $(seq "$ROUNDS"); do
     load "$NOSTORE_PORT" "nostore-$kind" "$kind" "$NOSTORE_PID"
   done
   # Callback ingestion: acknowledged only once committed (group commit).
-  load "$SWITCHBOARD_PORT" "switchboard-status" status "$SB_PID"
+  # Twilio sends callbacks over many connections; each waits for its commit, so the
+  # connection count bounds a transaction's size.
+  LOAD_CONNECTIONS=$STATUS_CONNECTIONS load "$SWITCHBOARD_PORT" "switchboard-status" status "$SB_PID"
 done
 stop "$BASE_PID"
 stop "$NOSTORE_PID"
