@@ -114,14 +114,7 @@ impl Spool {
 
     /// Appends records and syncs them to disk. When this returns `Ok`, they survive a crash.
     pub fn append(&self, records: &[Record]) -> Result<(), SpoolError> {
-        let mut buf = Vec::with_capacity(records.len() * 512);
-        for r in records {
-            let json = serde_json::to_string(r).map_err(io::Error::other)?;
-            buf.extend_from_slice(check(json.as_bytes()).as_bytes());
-            buf.push(b' ');
-            buf.extend_from_slice(json.as_bytes());
-            buf.push(b'\n');
-        }
+        let buf = lines(records)?;
         let mut st = self.lock();
         let len = buf.len() as u64;
         if st.bytes + len > self.max_bytes {
@@ -212,14 +205,7 @@ impl Spool {
     /// Appends records the database refuses to `quarantine.jsonl` (same line format, never
     /// replayed: an operator reads it, fixes the cause and moves it back as a `.spool`).
     pub fn quarantine(&self, records: &[Record]) -> io::Result<()> {
-        let mut buf = Vec::new();
-        for r in records {
-            let json = serde_json::to_string(r).map_err(io::Error::other)?;
-            buf.extend_from_slice(check(json.as_bytes()).as_bytes());
-            buf.push(b' ');
-            buf.extend_from_slice(json.as_bytes());
-            buf.push(b'\n');
-        }
+        let buf = lines(records)?;
         let _guard = self.lock();
         let mut file = OpenOptions::new()
             .create(true)
@@ -238,6 +224,19 @@ impl Spool {
         st.bytes = st.bytes.saturating_sub(len);
         Ok(())
     }
+}
+
+/// Records as spool lines: `{check} {json}\n` each.
+fn lines(records: &[Record]) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(records.len() * 512);
+    for r in records {
+        let json = serde_json::to_string(r).map_err(io::Error::other)?;
+        buf.extend_from_slice(check(json.as_bytes()).as_bytes());
+        buf.push(b' ');
+        buf.extend_from_slice(json.as_bytes());
+        buf.push(b'\n');
+    }
+    Ok(buf)
 }
 
 /// The first 8 hex digits of the SHA-256 of a line's JSON.

@@ -136,13 +136,9 @@ pub fn summarize(call_sid: &str, records: &[Record]) -> (Call, Vec<Recording>) {
                     }
                 }
                 if let Some(sid) = w.inputs.get("RecordingSid") {
-                    let rec = recordings.entry(sid).or_insert_with(|| Recording {
-                        recording_sid: sid.clone(),
-                        call_sid: call_sid.to_string(),
-                        status: "reported".into(),
-                        at: r.at,
-                        ..Recording::default()
-                    });
+                    let rec = recordings
+                        .entry(sid)
+                        .or_insert_with(|| reported(sid, call_sid, r.at));
                     keep_first(&mut rec.url, w.inputs.get("RecordingUrl"));
                     if rec.duration.is_none() {
                         rec.duration = w
@@ -195,13 +191,9 @@ pub fn summarize(call_sid: &str, records: &[Record]) -> (Call, Vec<Recording>) {
             }
             Body::Transcription(t) => {
                 if let Some(sid) = &t.recording_sid {
-                    let rec = recordings.entry(sid).or_insert_with(|| Recording {
-                        recording_sid: sid.clone(),
-                        call_sid: call_sid.to_string(),
-                        status: "reported".into(),
-                        at: r.at,
-                        ..Recording::default()
-                    });
+                    let rec = recordings
+                        .entry(sid)
+                        .or_insert_with(|| reported(sid, call_sid, r.at));
                     let better = match rec.transcription_status.as_deref() {
                         None => true,
                         Some(old) => transcription_rank(&t.status) > transcription_rank(old),
@@ -261,6 +253,18 @@ fn short_path(steps: &[&str]) -> String {
         last = Some(*s);
     }
     out
+}
+
+/// A recording known only from a mention (the `record` step's action, a transcript), until
+/// its own callback says more.
+fn reported(sid: &str, call_sid: &str, at: i64) -> Recording {
+    Recording {
+        recording_sid: sid.to_string(),
+        call_sid: call_sid.to_string(),
+        status: "reported".into(),
+        at,
+        ..Recording::default()
+    }
 }
 
 fn keep_first(slot: &mut Option<String>, value: Option<&String>) {
