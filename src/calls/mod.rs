@@ -397,6 +397,36 @@ fn recording_params(r: &Recording) -> Vec<Param> {
 mod tests {
     use super::*;
 
+    /// A call with more records than a story holds: the first ones, and `truncated`.
+    #[tokio::test]
+    async fn a_story_is_bounded() {
+        let dir = std::env::temp_dir().join(format!("sb-story-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = Database::open(&DatabaseUrl::Sqlite(dir.join("calls.db")))
+            .await
+            .unwrap()
+            .unwrap();
+        let sid = "CA0000000000000000000000000000b0b0";
+        let n = query::MAX_STORY_RECORDS + 3;
+        let records: Vec<Record> = (0..n)
+            .map(|i| {
+                let mut p = crate::form::Params::default();
+                p.push("CallSid", sid);
+                p.push("CallStatus", "ringing");
+                p.push("SequenceNumber", &i.to_string());
+                let at = i64::try_from(i).unwrap();
+                Record::status(&p, Arrival { at, replica: "t" }).unwrap()
+            })
+            .collect();
+        assert_eq!(db.write(Arc::new(records)).await.unwrap(), n);
+        let story = db.story(sid).await.unwrap().unwrap();
+        assert!(story.truncated);
+        assert_eq!(story.records.len(), query::MAX_STORY_RECORDS);
+        assert_eq!(story.records[0].at, 0, "the first records, in order");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[tokio::test]
     async fn sqlite_keeps_the_store_contract() {
         let dir = std::env::temp_dir().join(format!("sb-sqlite-{}", std::process::id()));

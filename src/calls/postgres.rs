@@ -391,11 +391,15 @@ impl Postgres {
             .await
             .map_err(step)?;
         tx.commit().await.map_err(step)?;
+        let truncated = bodies.len() > super::query::MAX_STORY_RECORDS;
+        let records =
+            super::decode_records(&bodies[..bodies.len().min(super::query::MAX_STORY_RECORDS)]);
         Ok(Some(Story {
             call,
             recordings,
-            records: super::decode_records(&bodies),
+            records,
             children,
+            truncated,
         }))
     }
 

@@ -96,7 +96,14 @@ pub struct Story {
     pub records: Vec<Record>,
     /// Dialed legs whose parent this call is.
     pub children: Vec<Call>,
+    /// The call has more than [`MAX_STORY_RECORDS`] records; `records` holds the first
+    /// ones (a story is read whole, so its size is bounded).
+    #[serde(default)]
+    pub truncated: bool,
 }
+
+/// The most records one story holds.
+pub const MAX_STORY_RECORDS: usize = 5_000;
 
 impl Filter {
     /// The limit clamped to 1..=[`MAX_LIMIT`] (0 means the default).
@@ -214,6 +221,12 @@ impl Where {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_story_reads_one_record_more_than_it_shows() {
+        let limit = format!("LIMIT {}", MAX_STORY_RECORDS + 1);
+        assert!(super::super::sql::CALL_RECORDS.ends_with(&limit));
+    }
 
     #[test]
     fn cursors_round_trip_and_refuse_junk() {

@@ -66,8 +66,11 @@ pub const MIGRATIONS: &[&str] = &[
 pub const INSERT_RECORD: &str = "INSERT INTO records (key, call_sid, kind, at, replica, body, fold)
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING";
 
-/// A call's records, whole (to show them).
-pub const CALL_RECORDS: &str = "SELECT body FROM records WHERE call_sid = $1";
+/// A call's records, whole (to show them): the first
+/// [`MAX_STORY_RECORDS`](super::query::MAX_STORY_RECORDS), and one more to tell that there
+/// are more.
+pub const CALL_RECORDS: &str =
+    "SELECT body FROM records WHERE call_sid = $1 ORDER BY at, key LIMIT 5001";
 
 /// A call's records as the fold reads them.
 pub const CALL_FOLDS: &str = "SELECT fold FROM records WHERE call_sid = $1";

@@ -281,11 +281,15 @@ impl Sqlite {
             Ok((call, bodies, recordings, children))
         })?;
         let Some(call) = call else { return Ok(None) };
+        let truncated = bodies.len() > super::query::MAX_STORY_RECORDS;
+        let records =
+            super::decode_records(&bodies[..bodies.len().min(super::query::MAX_STORY_RECORDS)]);
         Ok(Some(Story {
             call,
             recordings,
-            records: super::decode_records(&bodies),
+            records,
             children,
+            truncated,
         }))
     }
 

@@ -123,6 +123,13 @@ pub fn story_text(story: &Story, tz: &TimeZone, out: &mut dyn Write) -> io::Resu
     for r in &story.records {
         record_lines(r, &day, tz, &mut s);
     }
+    if story.truncated {
+        let _ = writeln!(
+            s,
+            "… the call has more records; the first {} are shown",
+            crate::calls::query::MAX_STORY_RECORDS
+        );
+    }
     if !story.recordings.is_empty() {
         s.push_str("\nRecordings:\n");
         for r in &story.recordings {

@@ -173,6 +173,7 @@ fn story() -> Story {
             status: "no-answer".into(),
             ..Call::default()
         }],
+        truncated: false,
     }
 }
 
