@@ -351,6 +351,60 @@ fn int(v: Option<i64>) -> Param {
     v.map_or(Param::Null, Param::Int)
 }
 
+/// A row of `sql::CALL_COLUMNS` or `sql::RECORDING_COLUMNS`, read by position. Each backend
+/// says how to read its own row type; the column order is written once, in [`call_from`]
+/// and [`recording_from`], beside the parameters that write it.
+trait Columns {
+    /// The backend's error.
+    type Error;
+    fn text(&self, i: usize) -> Result<String, Self::Error>;
+    fn maybe_text(&self, i: usize) -> Result<Option<String>, Self::Error>;
+    fn int(&self, i: usize) -> Result<i64, Self::Error>;
+    fn maybe_int(&self, i: usize) -> Result<Option<i64>, Self::Error>;
+}
+
+/// A `calls` row.
+fn call_from<R: Columns>(r: &R) -> Result<Call, R::Error> {
+    Ok(Call {
+        call_sid: r.text(0)?,
+        parent_call_sid: r.maybe_text(1)?,
+        account_sid: r.maybe_text(2)?,
+        from: r.maybe_text(3)?,
+        to: r.maybe_text(4)?,
+        direction: r.maybe_text(5)?,
+        flow: r.maybe_text(6)?,
+        flow_version: r.maybe_text(7)?,
+        first_seen: r.int(8)?,
+        last_seen: r.int(9)?,
+        answered_at: r.maybe_int(10)?,
+        ended_at: r.maybe_int(11)?,
+        status: r.text(12)?,
+        ended: r.int(13)? != 0,
+        duration: r.maybe_int(14)?,
+        sip_response_code: r.maybe_text(15)?,
+        error_code: r.maybe_text(16)?,
+        path: r.text(17)?,
+        webhooks: r.int(18)?,
+        recordings: r.int(19)?,
+        failed: r.int(20)? != 0,
+    })
+}
+
+/// A `recordings` row.
+fn recording_from<R: Columns>(r: &R) -> Result<Recording, R::Error> {
+    Ok(Recording {
+        recording_sid: r.text(0)?,
+        call_sid: r.text(1)?,
+        status: r.text(2)?,
+        url: r.maybe_text(3)?,
+        duration: r.maybe_int(4)?,
+        at: r.int(5)?,
+        error_code: r.maybe_text(6)?,
+        transcript: r.maybe_text(7)?,
+        transcription_status: r.maybe_text(8)?,
+    })
+}
+
 /// `UPSERT_CALL`'s parameters.
 fn call_params(c: &Call) -> Vec<Param> {
     vec![

@@ -553,44 +553,28 @@ async fn rows<T>(
     tx.query(q, &[&call_sid]).await?.iter().map(read).collect()
 }
 
+impl super::Columns for Row {
+    type Error = tokio_postgres::Error;
+    fn text(&self, i: usize) -> Result<String, Self::Error> {
+        self.try_get(i)
+    }
+    fn maybe_text(&self, i: usize) -> Result<Option<String>, Self::Error> {
+        self.try_get(i)
+    }
+    fn int(&self, i: usize) -> Result<i64, Self::Error> {
+        self.try_get(i)
+    }
+    fn maybe_int(&self, i: usize) -> Result<Option<i64>, Self::Error> {
+        self.try_get(i)
+    }
+}
+
 fn call_row(r: &Row) -> Result<Call, tokio_postgres::Error> {
-    Ok(Call {
-        call_sid: r.try_get(0)?,
-        parent_call_sid: r.try_get(1)?,
-        account_sid: r.try_get(2)?,
-        from: r.try_get(3)?,
-        to: r.try_get(4)?,
-        direction: r.try_get(5)?,
-        flow: r.try_get(6)?,
-        flow_version: r.try_get(7)?,
-        first_seen: r.try_get(8)?,
-        last_seen: r.try_get(9)?,
-        answered_at: r.try_get(10)?,
-        ended_at: r.try_get(11)?,
-        status: r.try_get(12)?,
-        ended: r.try_get::<_, i64>(13)? != 0,
-        duration: r.try_get(14)?,
-        sip_response_code: r.try_get(15)?,
-        error_code: r.try_get(16)?,
-        path: r.try_get(17)?,
-        webhooks: r.try_get(18)?,
-        recordings: r.try_get(19)?,
-        failed: r.try_get::<_, i64>(20)? != 0,
-    })
+    super::call_from(r)
 }
 
 fn recording_row(r: &Row) -> Result<Recording, tokio_postgres::Error> {
-    Ok(Recording {
-        recording_sid: r.try_get(0)?,
-        call_sid: r.try_get(1)?,
-        status: r.try_get(2)?,
-        url: r.try_get(3)?,
-        duration: r.try_get(4)?,
-        at: r.try_get(5)?,
-        error_code: r.try_get(6)?,
-        transcript: r.try_get(7)?,
-        transcription_status: r.try_get(8)?,
-    })
+    super::recording_from(r)
 }
 
 #[cfg(test)]

@@ -138,19 +138,24 @@ impl Sqlite {
     /// Stores records (those with a known key are dropped) and refolds the calls they
     /// touch, in one transaction. Returns how many were new.
     pub fn write(&self, records: &[Record]) -> Result<usize, StoreError> {
+        self.with_writer(|conn| write_batch(conn, records))
+    }
+
+    /// Runs `f` on the write connection: the one already open if its file is still at the
+    /// path, else a new one. After an error the connection is dropped (after an I/O error
+    /// SQLite may need a fresh one) and the next call opens another.
+    fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut guard = lock(&self.writer);
         let writer = match guard.take() {
             Some(w) => self.check_file(w)?,
             None => self.open_writer()?,
         };
-        match write_batch(&writer.conn, records) {
-            Ok(n) => {
-                *guard = Some(writer);
-                Ok(n)
-            }
-            // The connection is dropped: after an I/O error SQLite may need a fresh one.
-            Err(e) => Err(e),
-        }
+        let out = f(&writer.conn)?;
+        *guard = Some(writer);
+        Ok(out)
     }
 
     /// A writer still on the file at the path; after a deletion, the data copied to a new
@@ -309,22 +314,15 @@ impl Sqlite {
                 .query_map([before, limit], |r| r.get(0))?
                 .collect()
         })?;
-        let mut guard = lock(&self.writer);
-        let writer = match guard.take() {
-            Some(w) => self.check_file(w)?,
-            None => self.open_writer()?,
-        };
-        let tx = writer
-            .conn
-            .unchecked_transaction()
-            .map_err(|e| err("begin", e))?;
-        for sid in &sids {
-            for q in sql::DELETE_CALL {
-                tx.execute(q, [sid]).map_err(|e| err("prune", e))?;
+        self.with_writer(|conn| {
+            let tx = conn.unchecked_transaction().map_err(|e| err("begin", e))?;
+            for sid in &sids {
+                for q in sql::DELETE_CALL {
+                    tx.execute(q, [sid]).map_err(|e| err("prune", e))?;
+                }
             }
-        }
-        tx.commit().map_err(|e| err("commit", e))?;
-        *guard = Some(writer);
+            tx.commit().map_err(|e| err("commit", e))
+        })?;
         Ok(sids.len())
     }
 
@@ -459,42 +457,26 @@ fn bind(p: &Param) -> &dyn ToSql {
     }
 }
 
+impl super::Columns for rusqlite::Row<'_> {
+    type Error = rusqlite::Error;
+    fn text(&self, i: usize) -> rusqlite::Result<String> {
+        self.get(i)
+    }
+    fn maybe_text(&self, i: usize) -> rusqlite::Result<Option<String>> {
+        self.get(i)
+    }
+    fn int(&self, i: usize) -> rusqlite::Result<i64> {
+        self.get(i)
+    }
+    fn maybe_int(&self, i: usize) -> rusqlite::Result<Option<i64>> {
+        self.get(i)
+    }
+}
+
 fn call_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Call> {
-    Ok(Call {
-        call_sid: r.get(0)?,
-        parent_call_sid: r.get(1)?,
-        account_sid: r.get(2)?,
-        from: r.get(3)?,
-        to: r.get(4)?,
-        direction: r.get(5)?,
-        flow: r.get(6)?,
-        flow_version: r.get(7)?,
-        first_seen: r.get(8)?,
-        last_seen: r.get(9)?,
-        answered_at: r.get(10)?,
-        ended_at: r.get(11)?,
-        status: r.get(12)?,
-        ended: r.get::<_, i64>(13)? != 0,
-        duration: r.get(14)?,
-        sip_response_code: r.get(15)?,
-        error_code: r.get(16)?,
-        path: r.get(17)?,
-        webhooks: r.get(18)?,
-        recordings: r.get(19)?,
-        failed: r.get::<_, i64>(20)? != 0,
-    })
+    super::call_from(r)
 }
 
 fn recording_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Recording> {
-    Ok(Recording {
-        recording_sid: r.get(0)?,
-        call_sid: r.get(1)?,
-        status: r.get(2)?,
-        url: r.get(3)?,
-        duration: r.get(4)?,
-        at: r.get(5)?,
-        error_code: r.get(6)?,
-        transcript: r.get(7)?,
-        transcription_status: r.get(8)?,
-    })
+    super::recording_from(r)
 }
