@@ -365,29 +365,21 @@ impl Postgres {
             .start()
             .await
             .map_err(step)?;
-        let call_q = format!(
-            "SELECT {} FROM calls WHERE call_sid = $1",
-            sql::CALL_COLUMNS
-        );
-        let Some(row) = tx.query_opt(&call_q, &[&call_sid]).await.map_err(step)? else {
+        let Some(row) = tx
+            .query_opt(sql::CALL_BY_SID, &[&call_sid])
+            .await
+            .map_err(step)?
+        else {
             return Ok(None);
         };
         let call = call_row(&row).map_err(step)?;
         let bodies = rows(&tx, sql::CALL_RECORDS, call_sid, |r| r.try_get(0))
             .await
             .map_err(step)?;
-        let rec_q = format!(
-            "SELECT {} FROM recordings WHERE call_sid = $1 ORDER BY at",
-            sql::RECORDING_COLUMNS
-        );
-        let recordings = rows(&tx, &rec_q, call_sid, recording_row)
+        let recordings = rows(&tx, sql::CALL_RECORDINGS, call_sid, recording_row)
             .await
             .map_err(step)?;
-        let child_q = format!(
-            "SELECT {} FROM calls WHERE parent_call_sid = $1 ORDER BY first_seen",
-            sql::CALL_COLUMNS
-        );
-        let children = rows(&tx, &child_q, call_sid, call_row)
+        let children = rows(&tx, sql::CALL_CHILDREN, call_sid, call_row)
             .await
             .map_err(step)?;
         tx.commit().await.map_err(step)?;

@@ -79,9 +79,31 @@ pub const CALL_FOLDS: &str = "SELECT fold FROM records WHERE call_sid = $1";
 pub const CALL_EXISTS: &str = "SELECT 1 FROM calls WHERE call_sid = $1";
 
 /// The columns of `calls`, in the order every statement uses.
-pub const CALL_COLUMNS: &str = "call_sid, parent_call_sid, account_sid, from_number, to_number, \
-     direction, flow, flow_version, first_seen, last_seen, answered_at, ended_at, status, \
-     ended, duration, sip_response_code, error_code, path, webhooks, recordings, failed";
+pub const CALL_COLUMNS: &str = call_columns!();
+
+/// [`CALL_COLUMNS`] as a literal, for `concat!`.
+macro_rules! call_columns {
+    () => {
+        "call_sid, parent_call_sid, account_sid, from_number, to_number, direction, flow, \
+         flow_version, first_seen, last_seen, answered_at, ended_at, status, ended, duration, \
+         sip_response_code, error_code, path, webhooks, recordings, failed"
+    };
+}
+use call_columns;
+
+/// One call's row.
+pub const CALL_BY_SID: &str = concat!(
+    "SELECT ",
+    call_columns!(),
+    " FROM calls WHERE call_sid = $1"
+);
+
+/// A call's dialed legs, in order.
+pub const CALL_CHILDREN: &str = concat!(
+    "SELECT ",
+    call_columns!(),
+    " FROM calls WHERE parent_call_sid = $1 ORDER BY first_seen"
+);
 
 /// Writes a call's summary.
 pub const UPSERT_CALL: &str = "INSERT INTO calls (call_sid, parent_call_sid, account_sid,
@@ -101,8 +123,23 @@ pub const UPSERT_CALL: &str = "INSERT INTO calls (call_sid, parent_call_sid, acc
      recordings = excluded.recordings, failed = excluded.failed";
 
 /// The columns of `recordings`, in the order every statement uses.
-pub const RECORDING_COLUMNS: &str = "recording_sid, call_sid, status, url, duration, at, \
-     error_code, transcript, transcription_status";
+pub const RECORDING_COLUMNS: &str = recording_columns!();
+
+/// [`RECORDING_COLUMNS`] as a literal, for `concat!`.
+macro_rules! recording_columns {
+    () => {
+        "recording_sid, call_sid, status, url, duration, at, error_code, transcript, \
+         transcription_status"
+    };
+}
+use recording_columns;
+
+/// A call's recordings, in order.
+pub const CALL_RECORDINGS: &str = concat!(
+    "SELECT ",
+    recording_columns!(),
+    " FROM recordings WHERE call_sid = $1 ORDER BY at"
+);
 
 /// Writes a recording.
 pub const UPSERT_RECORDING: &str = "INSERT INTO recordings (recording_sid, call_sid, status,

@@ -256,31 +256,18 @@ impl Sqlite {
     pub fn story(&self, call_sid: &str) -> Result<Option<Story>, StoreError> {
         let (call, bodies, recordings, children) = self.read(|c| {
             let call = c
-                .query_row(
-                    &format!(
-                        "SELECT {} FROM calls WHERE call_sid = ?1",
-                        sql::CALL_COLUMNS
-                    ),
-                    [call_sid],
-                    call_row,
-                )
+                .query_row(sql::CALL_BY_SID, [call_sid], call_row)
                 .optional()?;
             let bodies = c
                 .prepare(sql::CALL_RECORDS)?
                 .query_map([call_sid], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<Vec<String>>>()?;
             let recordings = c
-                .prepare(&format!(
-                    "SELECT {} FROM recordings WHERE call_sid = ?1 ORDER BY at",
-                    sql::RECORDING_COLUMNS
-                ))?
+                .prepare(sql::CALL_RECORDINGS)?
                 .query_map([call_sid], recording_row)?
                 .collect::<rusqlite::Result<Vec<Recording>>>()?;
             let children = c
-                .prepare(&format!(
-                    "SELECT {} FROM calls WHERE parent_call_sid = ?1 ORDER BY first_seen",
-                    sql::CALL_COLUMNS
-                ))?
+                .prepare(sql::CALL_CHILDREN)?
                 .query_map([call_sid], call_row)?
                 .collect::<rusqlite::Result<Vec<Call>>>()?;
             Ok((call, bodies, recordings, children))
