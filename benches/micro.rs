@@ -25,6 +25,9 @@ use switchboard::signature::{self, Keys, Secret};
 use switchboard::template::{self, Scope, Template};
 use switchboard::twiml::{self, GatherChild, Response};
 
+/// A menu's answer, as a webhook record keeps it.
+const RECORDED_TWIML: &[u8] = br#"<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf speech" action="https://ivr.example.com/voice/acme/menu?k=m&amp;n=1" numDigits="1" timeout="5" actionOnEmptyResult="true"><Say voice="Polly.Joanna">Thanks for calling Acme. For sales, press 1. For support, press 2. For billing, press 3.</Say></Gather></Response>"#;
+
 fn main() {
     divan::main();
 }
@@ -317,6 +320,7 @@ fn record_webhook_build(b: Bencher) {
             flow_version: "0123456789ab".into(),
             failed: false,
             trace,
+            twiml: RECORDED_TWIML,
             secrets: &[],
         };
         Record::webhook(
@@ -361,6 +365,7 @@ fn record_webhook_json(b: Bencher) {
             flow_version: "0123456789ab".into(),
             failed: false,
             trace: out.trace.clone(),
+            twiml: RECORDED_TWIML,
             secrets: &[],
         },
     )
@@ -445,6 +450,7 @@ fn sqlite_write_256_webhooks(b: Bencher) {
                         flow_version: "0123456789ab".into(),
                         failed: false,
                         trace: out.trace.clone(),
+                        twiml: RECORDED_TWIML,
                         secrets: &[],
                     },
                 )

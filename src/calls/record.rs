@@ -82,6 +82,16 @@ pub struct Leg {
     pub call_status: Option<String>,
 }
 
+/// The parameters [`Leg`] keeps, by their Twilio names.
+const LEG_PARAMS: &[&str] = &[
+    "AccountSid",
+    "ParentCallSid",
+    "From",
+    "To",
+    "Direction",
+    "CallStatus",
+];
+
 impl Leg {
     fn from_params(p: &Params) -> Leg {
         Leg {
@@ -127,6 +137,41 @@ pub struct Webhook {
     pub redacted: bool,
     /// The interpreter's trace, in `engine::trace_header`'s JSON per event.
     pub trace: Trace,
+    /// Every other request parameter, as sent (`CallerName`, `FromCountry`, empty values
+    /// of the names above, …), redacted as the inputs are: with the call parameters and
+    /// the inputs, the whole request, so a replay hands the engine what it had (a flow may
+    /// read any parameter). Empty in records written before replay existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<(String, String)>,
+    /// The TwiML document the caller got, with sensitive values replaced by
+    /// [`REDACTED`](crate::engine::REDACTED). Empty in records written before replay
+    /// existed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub twiml: String,
+}
+
+impl Webhook {
+    /// The request's parameters as the engine saw them (redacted values stay redacted):
+    /// `CallSid`, the call parameters, the inputs and the rest.
+    pub fn request(&self, call_sid: &str) -> Vec<(String, String)> {
+        let leg = &self.leg;
+        let mut out = vec![("CallSid".to_string(), call_sid.to_string())];
+        for (name, v) in LEG_PARAMS.iter().zip([
+            &leg.account_sid,
+            &leg.parent_call_sid,
+            &leg.from,
+            &leg.to,
+            &leg.direction,
+            &leg.call_status,
+        ]) {
+            if let Some(v) = v {
+                out.push(((*name).to_string(), v.clone()));
+            }
+        }
+        out.extend(self.inputs.iter().map(|(k, v)| (k.clone(), v.clone())));
+        out.extend(self.params.iter().cloned());
+        out
+    }
 }
 
 /// Webhook parameters kept as inputs: what the caller did and what Twilio reports about it.
@@ -353,6 +398,8 @@ pub struct Answered<'a> {
     pub failed: bool,
     /// The run's trace, already redacted.
     pub trace: Vec<Event>,
+    /// The document answered (redacted here).
+    pub twiml: &'a [u8],
     /// The run's secrets (to redact the inputs).
     pub secrets: &'a [String],
 }
@@ -381,6 +428,22 @@ impl Record {
             }
         }
         redacted |= !a.secrets.is_empty();
+        let scrub = |v: &str| {
+            let mut v = storable(v);
+            crate::engine::redact_text(&mut v, a.secrets);
+            v
+        };
+        let params = p
+            .pairs()
+            .filter(|(name, v)| {
+                v.is_empty()
+                    || !(*name == "CallSid"
+                        || LEG_PARAMS.contains(name)
+                        || INPUTS.contains(name))
+            })
+            .map(|(name, v)| (storable(name), scrub(v)))
+            .collect();
+        let twiml = scrub(&String::from_utf8_lossy(a.twiml));
         Some(Record {
             key,
             call_sid,
@@ -398,6 +461,8 @@ impl Record {
                 failed: a.failed,
                 redacted,
                 trace: Trace(a.trace),
+                params,
+                twiml,
             })),
         })
     }
@@ -504,6 +569,8 @@ impl Record {
                         .cloned()
                         .collect(),
                 ),
+                params: Vec::new(),
+                twiml: String::new(),
             })),
             other => other.clone(),
         };

@@ -115,22 +115,11 @@ pub const REDACTED: &str = "[redacted]";
 /// outcomes and error messages. Flow and step names are the operator's text and stay.
 /// Longer secrets go first, so one that contains another is replaced whole.
 pub fn redact(trace: &mut [Event], secrets: &[String]) {
-    let mut secrets: Vec<&str> = secrets
-        .iter()
-        .map(String::as_str)
-        .filter(|s| !s.is_empty())
-        .collect();
+    let secrets = longest_first(secrets);
     if secrets.is_empty() {
         return;
     }
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    let scrub = |text: &mut String| {
-        for s in &secrets {
-            if text.contains(s) {
-                *text = text.replace(s, REDACTED);
-            }
-        }
-    };
+    let scrub = |text: &mut String| scrub(text, &secrets);
     for e in trace {
         match e {
             Event::Input { heard, outcome, .. } => {
@@ -150,6 +139,34 @@ pub fn redact(trace: &mut [Event], secrets: &[String]) {
             | Event::Wait { .. }
             | Event::Hangup
             | Event::OnError { .. } => {}
+        }
+    }
+}
+
+/// Replaces every occurrence of a secret in `text` (a stored document, a request value),
+/// as [`redact`] does in a trace.
+pub fn redact_text(text: &mut String, secrets: &[String]) {
+    if secrets.is_empty() {
+        return;
+    }
+    scrub(text, &longest_first(secrets));
+}
+
+/// The non-empty secrets, longest first, so one that contains another is replaced whole.
+fn longest_first(secrets: &[String]) -> Vec<&str> {
+    let mut secrets: Vec<&str> = secrets
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets
+}
+
+fn scrub(text: &mut String, secrets: &[&str]) {
+    for s in secrets {
+        if text.contains(s) {
+            *text = text.replace(s, REDACTED);
         }
     }
 }

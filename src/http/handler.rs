@@ -399,7 +399,7 @@ impl App {
         if note.failed {
             bump(&self.counters.run_failures);
         }
-        let mut resp = twiml(body);
+        let mut resp = twiml(body.clone());
         if trace {
             let value = trace_header::encode(
                 &served.set,
@@ -431,6 +431,7 @@ impl App {
                 now,
                 served: &served,
                 trace,
+                twiml: &body,
                 secrets: &outcome.secrets,
             };
             self.keep_webhook(records, req, w, note);
@@ -504,6 +505,7 @@ impl App {
                 now: Timestamp::now(),
                 served: &served,
                 trace,
+                twiml: &self.safe_document,
                 secrets: &[],
             };
             self.keep_webhook(records, req, w, note);

@@ -137,8 +137,52 @@ fn answered<'a>(url: &'a str, token: Option<&'a str>, secrets: &'a [String]) -> 
         flow_version: "abc".into(),
         failed: false,
         trace: vec![Event::Hangup],
+        twiml: b"<Response><Hangup/></Response>",
         secrets,
     }
+}
+
+#[test]
+fn a_webhook_keeps_the_whole_request_and_the_answer() {
+    let p = fixture("gather-digits");
+    let r = Record::webhook(&p, HERE, answered("https://x/voice/acme/menu", None, &[])).unwrap();
+    let Body::Webhook(w) = &r.body else {
+        panic!("{r:?}")
+    };
+    let mut sent: Vec<(String, String)> = p
+        .pairs()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut kept = w.request(&r.call_sid);
+    sent.sort();
+    kept.sort();
+    assert!(sent.len() > 10, "{sent:?}");
+    assert_eq!(kept, sent);
+    assert_eq!(w.twiml, "<Response><Hangup/></Response>");
+    // The same through the JSON the store holds.
+    let back: Record = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+    assert_eq!(back, r);
+}
+
+#[test]
+fn a_sensitive_value_is_in_no_stored_parameter_or_document() {
+    let mut p = fixture("gather-digits");
+    p.push("UnstableSpeechResult", "my pin is 4321");
+    let secrets = vec!["4321".to_string()];
+    let mut a = answered("https://x/voice/acme/pin", None, &secrets);
+    a.twiml = b"<Response><Redirect>/voice/acme/next?v.pin=4321</Redirect></Response>";
+    let digits = p.get("Digits").unwrap().to_string();
+    let secrets = vec![digits.clone(), "4321".to_string()];
+    a.secrets = &secrets;
+    let r = Record::webhook(&p, HERE, a).unwrap();
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(!json.contains("4321"), "{json}");
+    assert!(json.contains("v.pin=[redacted]"), "{json}");
+    assert!(json.contains("my pin is [redacted]"), "{json}");
+    let Body::Webhook(w) = &r.body else {
+        panic!("{r:?}")
+    };
+    assert_eq!(w.inputs.get("Digits").map(String::as_str), Some(crate::engine::REDACTED));
 }
 
 #[test]

@@ -188,6 +188,7 @@ fn fold_views_fold_like_the_records() {
                 flow_version: "abc".into(),
                 failed: true,
                 trace,
+                twiml: b"",
                 secrets: &[],
             },
         )

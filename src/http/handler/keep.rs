@@ -26,6 +26,8 @@ pub(super) struct Webhook<'a> {
     pub(super) served: &'a Served,
     /// The run's trace (redacted here).
     pub(super) trace: Vec<Event>,
+    /// The document answered (redacted with the trace).
+    pub(super) twiml: &'a [u8],
     /// The run's secrets.
     pub(super) secrets: &'a [String],
 }
@@ -62,6 +64,7 @@ impl App {
             now,
             served,
             mut trace,
+            twiml,
             secrets,
         } = w;
         engine::redact(&mut trace, secrets);
@@ -85,6 +88,7 @@ impl App {
             flow_version: served.version().to_string(),
             failed: note.failed,
             trace,
+            twiml,
             secrets,
         };
         if let Some(r) = Record::webhook(req.params, self.arrival(), answered) {

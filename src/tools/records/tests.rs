@@ -86,6 +86,8 @@ fn story() -> Story {
                 what: "input",
             },
         ]),
+        params: Vec::new(),
+        twiml: String::new(),
     };
     let mut inputs = BTreeMap::new();
     inputs.insert("Digits".to_string(), "[redacted]".to_string());

@@ -81,6 +81,7 @@ fn webhook(p: &Params, at: i64, endpoint: &'static str, trace: Vec<Event>) -> Re
             flow_version: "0123456789ab".into(),
             failed: false,
             trace,
+            twiml: b"<Response><Hangup/></Response>",
             secrets: &[],
         },
     )

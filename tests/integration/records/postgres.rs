@@ -75,6 +75,7 @@ fn whole_call(call: &str) -> Vec<Record> {
                 step: (*step).into(),
                 kind: "say",
             }],
+            twiml: b"<Response><Hangup/></Response>",
             secrets: &[],
         };
         out.push(Record::webhook(&p, arrival(at), answered).unwrap());
