@@ -25,6 +25,10 @@ use switchboard::signature::{self, Keys, Secret};
 use switchboard::template::{self, Scope, Template};
 use switchboard::twiml::{self, GatherChild, Response};
 
+/// The interpreter settings a server runs with by default.
+static ENGINE_DEFAULTS: std::sync::LazyLock<switchboard::engine::Config> =
+    std::sync::LazyLock::new(Default::default);
+
 /// A menu's answer, as a webhook record keeps it.
 const RECORDED_TWIML: &[u8] = br#"<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf speech" action="https://ivr.example.com/voice/acme/menu?k=m&amp;n=1" numDigits="1" timeout="5" actionOnEmptyResult="true"><Say voice="Polly.Joanna">Thanks for calling Acme. For sales, press 1. For support, press 2. For billing, press 3.</Say></Gather></Response>"#;
 
@@ -321,6 +325,7 @@ fn record_webhook_build(b: Bencher) {
             failed: false,
             trace,
             twiml: RECORDED_TWIML,
+            engine: &ENGINE_DEFAULTS,
             secrets: &[],
         };
         Record::webhook(
@@ -366,6 +371,7 @@ fn record_webhook_json(b: Bencher) {
             failed: false,
             trace: out.trace.clone(),
             twiml: RECORDED_TWIML,
+            engine: &ENGINE_DEFAULTS,
             secrets: &[],
         },
     )
@@ -451,6 +457,7 @@ fn sqlite_write_256_webhooks(b: Bencher) {
                         failed: false,
                         trace: out.trace.clone(),
                         twiml: RECORDED_TWIML,
+                        engine: &ENGINE_DEFAULTS,
                         secrets: &[],
                     },
                 )

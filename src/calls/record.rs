@@ -148,6 +148,14 @@ pub struct Webhook {
     /// existed.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub twiml: String,
+    /// The public base URL the document's URLs were written under (`--public-url`; empty
+    /// for relative URLs): a replay writes its documents the same way.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub base_url: String,
+    /// The apology the caller heard, when the run failed and the server's differs from the
+    /// default (`--apology`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apology: Option<String>,
 }
 
 impl Webhook {
@@ -400,6 +408,8 @@ pub struct Answered<'a> {
     pub trace: Vec<Event>,
     /// The document answered (redacted here).
     pub twiml: &'a [u8],
+    /// The engine's settings the document was written with.
+    pub engine: &'a crate::engine::Config,
     /// The run's secrets (to redact the inputs).
     pub secrets: &'a [String],
 }
@@ -463,6 +473,9 @@ impl Record {
                 trace: Trace(a.trace),
                 params,
                 twiml,
+                base_url: a.engine.base_url.clone(),
+                apology: (a.failed && a.engine.apology != crate::engine::Config::default().apology)
+                    .then(|| a.engine.apology.clone()),
             })),
         })
     }
@@ -571,6 +584,8 @@ impl Record {
                 ),
                 params: Vec::new(),
                 twiml: String::new(),
+                base_url: String::new(),
+                apology: None,
             })),
             other => other.clone(),
         };

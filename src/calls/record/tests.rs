@@ -1,6 +1,10 @@
 use super::*;
 use crate::form::parse_params;
 
+/// The interpreter settings a server runs with by default.
+static ENGINE_DEFAULTS: std::sync::LazyLock<crate::engine::Config> =
+    std::sync::LazyLock::new(Default::default);
+
 fn fixture(name: &str) -> Params {
     let path = format!(
         "{}/../shared/fixtures/webhooks/{name}.form",
@@ -138,6 +142,7 @@ fn answered<'a>(url: &'a str, token: Option<&'a str>, secrets: &'a [String]) -> 
         failed: false,
         trace: vec![Event::Hangup],
         twiml: b"<Response><Hangup/></Response>",
+        engine: &ENGINE_DEFAULTS,
         secrets,
     }
 }

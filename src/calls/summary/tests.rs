@@ -2,6 +2,10 @@ use super::*;
 use crate::calls::record::{Arrival, Record};
 use crate::form::Params;
 
+/// The interpreter settings a server runs with by default.
+static ENGINE_DEFAULTS: std::sync::LazyLock<crate::engine::Config> =
+    std::sync::LazyLock::new(Default::default);
+
 fn params(pairs: &[(&str, &str)]) -> Params {
     let mut p = Params::default();
     for (k, v) in pairs {
@@ -189,6 +193,7 @@ fn fold_views_fold_like_the_records() {
                 failed: true,
                 trace,
                 twiml: b"",
+                engine: &ENGINE_DEFAULTS,
                 secrets: &[],
             },
         )

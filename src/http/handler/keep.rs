@@ -89,6 +89,7 @@ impl App {
             failed: note.failed,
             trace,
             twiml,
+            engine: &self.engine,
             secrets,
         };
         if let Some(r) = Record::webhook(req.params, self.arrival(), answered) {

@@ -88,6 +88,8 @@ fn story() -> Story {
         ]),
         params: Vec::new(),
         twiml: String::new(),
+        base_url: String::new(),
+        apology: None,
     };
     let mut inputs = BTreeMap::new();
     inputs.insert("Digits".to_string(), "[redacted]".to_string());

@@ -22,6 +22,10 @@ use switchboard::form::{self, Params};
 
 use super::harness::root;
 
+/// The interpreter settings a server runs with by default.
+static ENGINE_DEFAULTS: std::sync::LazyLock<switchboard::engine::Config> =
+    std::sync::LazyLock::new(Default::default);
+
 /// The fixtures' call (every fixture belongs to it).
 pub const SID: &str = "CAeb235b73b619126b4828311b926f50d4";
 /// The leg the fixtures' dial placed.
@@ -82,6 +86,7 @@ fn webhook(p: &Params, at: i64, endpoint: &'static str, trace: Vec<Event>) -> Re
             failed: false,
             trace,
             twiml: b"<Response><Hangup/></Response>",
+            engine: &ENGINE_DEFAULTS,
             secrets: &[],
         },
     )

@@ -17,6 +17,10 @@ use crate::harness::binary::ServeProcess;
 use crate::harness::postgres::PgServer;
 use crate::harness::rng::Rng;
 
+/// The interpreter settings a server runs with by default.
+static ENGINE_DEFAULTS: std::sync::LazyLock<switchboard::engine::Config> =
+    std::sync::LazyLock::new(Default::default);
+
 async fn open(url: &str) -> Database {
     let url: DatabaseUrl = url.parse().unwrap();
     Database::open(&url)
@@ -76,6 +80,7 @@ fn whole_call(call: &str) -> Vec<Record> {
                 kind: "say",
             }],
             twiml: b"<Response><Hangup/></Response>",
+            engine: &ENGINE_DEFAULTS,
             secrets: &[],
         };
         out.push(Record::webhook(&p, arrival(at), answered).unwrap());
