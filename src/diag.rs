@@ -234,6 +234,13 @@ impl Sources {
         }
         h.finalize().into()
     }
+
+    /// Every file and its text, sorted by path (the server hands them to the call store).
+    pub fn into_files(self) -> Vec<(PathBuf, Arc<str>)> {
+        let mut files: Vec<_> = self.files.into_iter().collect();
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        files
+    }
 }
 
 /// The lines of a flow file as YAML counts them (YAML 1.2 §5.4): a line ends at `\r\n`,

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use super::record::Arrival;
-use super::{Database, Filter, Record};
+use super::{Database, Filter, FlowSetVersion, Record};
 use crate::form::Params;
 
 fn params(pairs: &[(&str, &str)]) -> Params {
@@ -46,7 +46,10 @@ pub async fn run_all(db: &Database) -> usize {
     stories_hold_every_record(db).await;
     stale_and_prune(db).await;
     hostile_values_are_kept(db).await;
-    5
+    // Last: their prune deletes every call the checks above stored.
+    flow_sets_are_kept_once(db).await;
+    flow_sets_are_pruned_with_their_calls(db).await;
+    7
 }
 
 async fn duplicates_are_stored_once(db: &Database) {
@@ -274,4 +277,139 @@ async fn hostile_values_are_kept(db: &Database) {
         .await
         .unwrap();
     assert_eq!(found.items.len(), 1, "a filter matches the value as stored");
+}
+
+/// A flow set version of `files` (name, text), as the server hands it over.
+fn flow_set(version: &str, served_at: i64, files: &[(&str, &str)]) -> FlowSetVersion {
+    FlowSetVersion {
+        version: version.into(),
+        digest: format!("{version}{}", "0".repeat(52)),
+        served_at,
+        files: files
+            .iter()
+            .map(|(n, t)| ((*n).to_string(), Arc::from(*t)))
+            .collect(),
+    }
+}
+
+/// A webhook record answered by flow set `version` (built from its JSON form, as the
+/// spool would hold it).
+fn webhook(call: &str, at: i64, version: &str) -> Record {
+    serde_json::from_value(serde_json::json!({
+        "key": format!("webhook:{call}:{at}"),
+        "call_sid": call,
+        "at": at,
+        "replica": "t",
+        "kind": "webhook",
+        "endpoint": "voice",
+        "now": at,
+        "latency_us": 1,
+        "flow": "acme",
+        "flow_version": version,
+        "trace": [],
+    }))
+    .unwrap()
+}
+
+async fn flow_sets_are_kept_once(db: &Database) {
+    // Texts as an editor may leave them: non-ASCII, CRLF, a lone CR, no final newline.
+    let shared = "# répertoire partagé ☎\r\nprompts:\r\n  hi: \"Grüß Gott\"\r\n";
+    let acme = "start: hi\nsteps:\n  hi:\n    say: \"日本語\"\r    next: hangup";
+    let v1 = flow_set(
+        "aaaaaaaaaaa1",
+        1_000_000,
+        &[("acme.yaml", acme), ("_shared.yaml", shared)],
+    );
+    db.keep_flow_set(Arc::new(v1.clone())).await.unwrap();
+    db.keep_flow_set(Arc::new(v1.clone())).await.unwrap();
+    let listed = db.flow_sets(10).await.unwrap();
+    assert_eq!(listed.len(), 1, "stored twice, kept once: {listed:?}");
+    assert_eq!(listed[0].version, "aaaaaaaaaaa1");
+    assert_eq!(listed[0].digest, v1.digest);
+    assert_eq!(listed[0].files, 2);
+    assert_eq!(listed[0].first_served, 1_000_000);
+    let files = db.flow_set("aaaaaaaaaaa1").await.unwrap().unwrap();
+    assert_eq!(
+        files,
+        vec![
+            ("_shared.yaml".to_string(), shared.to_string()),
+            ("acme.yaml".to_string(), acme.to_string()),
+        ],
+        "sorted by name, texts byte for byte"
+    );
+    // A second version sharing `_shared.yaml`: its text is stored once for both.
+    let acme2 = acme.replace("日本語", "hello");
+    let v2 = flow_set(
+        "aaaaaaaaaaa2",
+        2_000_000,
+        &[("acme.yaml", &acme2), ("_shared.yaml", shared)],
+    );
+    db.keep_flow_set(Arc::new(v2)).await.unwrap();
+    let files = db.flow_set("aaaaaaaaaaa2").await.unwrap().unwrap();
+    assert_eq!(files[0].1, shared);
+    assert_eq!(files[1].1, acme2);
+    let listed = db.flow_sets(10).await.unwrap();
+    let versions: Vec<&str> = listed.iter().map(|v| v.version.as_str()).collect();
+    assert_eq!(versions, ["aaaaaaaaaaa2", "aaaaaaaaaaa1"], "newest first");
+    assert_eq!(db.flow_sets(1).await.unwrap().len(), 1, "the limit holds");
+    assert_eq!(
+        db.flow_file_count().await.unwrap(),
+        3,
+        "the shared text once"
+    );
+    assert!(db.flow_set("bbbbbbbbbbbb").await.unwrap().is_none());
+}
+
+/// The stored versions, sorted.
+async fn versions(db: &Database) -> Vec<String> {
+    let mut v: Vec<String> = db
+        .flow_sets(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.version)
+        .collect();
+    v.sort();
+    v
+}
+
+async fn flow_sets_are_pruned_with_their_calls(db: &Database) {
+    // v1 was served at 1_000_000 and v2 at 2_000_000 (above); v3 and v4 come later. A call
+    // answered by v1 is seen at 3_000_000, one answered by v3 at 2_500_000 only.
+    let v3 = flow_set("aaaaaaaaaaa3", 2_400_000, &[("acme.yaml", "start: v3\n")]);
+    let v4 = flow_set("aaaaaaaaaaa4", 2_600_000, &[("acme.yaml", "start: v4\n")]);
+    db.keep_flow_set(Arc::new(v3)).await.unwrap();
+    db.keep_flow_set(Arc::new(v4)).await.unwrap();
+    db.write(Arc::new(vec![
+        webhook(&sid(10), 3_000_000, "aaaaaaaaaaa1"),
+        webhook(&sid(11), 2_500_000, "aaaaaaaaaaa3"),
+    ]))
+    .await
+    .unwrap();
+    // Cutoff 2_550_000: the call seen at 2_500_000 goes, the one at 3_000_000 stays. v1 is
+    // old but named by the call that stays; v2 and v3 are old and named by no call left;
+    // v4 was served after the cutoff.
+    assert!(db.prune(2_550_000, 1_000).await.unwrap() >= 1);
+    assert!(db.story(&sid(11)).await.unwrap().is_none());
+    assert!(db.story(&sid(10)).await.unwrap().is_some());
+    assert_eq!(versions(db).await, ["aaaaaaaaaaa1", "aaaaaaaaaaa4"]);
+    assert!(db.flow_set("aaaaaaaaaaa2").await.unwrap().is_none());
+    assert_eq!(
+        db.flow_set("aaaaaaaaaaa1").await.unwrap().unwrap().len(),
+        2,
+        "a kept version keeps every file, the one it shared with a pruned version too"
+    );
+    // The texts only v2 or v3 held are gone: v1's two and v4's one are left.
+    assert_eq!(db.flow_file_count().await.unwrap(), 3);
+
+    // v1 is still served (a retention round says so): kept past a cutoff after its load,
+    // and now the one served last, so v4, older and named by no call, goes.
+    db.flow_set_served("aaaaaaaaaaa1", 9_000_000).await.unwrap();
+    db.prune(5_000_000, 1_000).await.unwrap();
+    assert!(db.story(&sid(10)).await.unwrap().is_none());
+    assert_eq!(versions(db).await, ["aaaaaaaaaaa1"]);
+    // The version served last stays whatever the cutoff, with no call naming it.
+    db.prune(i64::MAX, 1_000).await.unwrap();
+    assert_eq!(versions(db).await, ["aaaaaaaaaaa1"]);
+    assert_eq!(db.flow_file_count().await.unwrap(), 2);
 }

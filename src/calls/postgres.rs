@@ -20,6 +20,7 @@ use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{NoTls, Row};
 
 use super::StoreError;
+use super::flowsets::{FlowSetInfo, FlowSetVersion};
 use super::query::{Cursor, Filter, Page, Param, Story};
 use super::record::Record;
 use super::sql;
@@ -40,6 +41,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// `pg_advisory_xact_lock(bigint)` key held while migrating: "switchboard" in hex-ish
 /// letters, outside the `int4` range so no other use of the lock space can meet it.
 const MIGRATION_LOCK: i64 = 0x5357_4254_4348_0001;
+
+/// `pg_advisory_xact_lock(bigint)` key held while storing or pruning flow set versions:
+/// without it a prune could delete a file text (no version held it yet) that a replica
+/// storing a new version has just found already there and is about to name.
+const FLOW_SETS_LOCK: i64 = 0x5357_4254_4348_0002;
 
 /// The first key of the two-key advisory lock taken per call (the second is
 /// `hashtext(call_sid)`); two-key locks never meet the one-key [`MIGRATION_LOCK`].
@@ -279,6 +285,7 @@ impl Postgres {
                         &r.replica,
                         &body,
                         &fold,
+                        &super::flowsets::flow_version(r),
                     ],
                 )
                 .await?;
@@ -426,8 +433,111 @@ impl Postgres {
                 tx.execute(q, &[sid]).await.map_err(step)?;
             }
         }
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FLOW_SETS_LOCK])
+            .await
+            .map_err(step)?;
+        let [sets, names, texts] = sql::PRUNE_FLOW_SETS;
+        let versions = tx.execute(sets, &[&before]).await.map_err(step)?;
+        if versions > 0 {
+            tracing::debug!(versions, "call store: pruned flow set versions");
+            for q in [names, texts] {
+                tx.execute(q, &[]).await.map_err(step)?;
+            }
+        }
         tx.commit().await.map_err(step)?;
         Ok(sids.len())
+    }
+
+    /// Stores a flow set version, its texts once each, in one transaction (under
+    /// [`FLOW_SETS_LOCK`]).
+    pub async fn keep_flow_set(&self, v: &FlowSetVersion) -> Result<(), StoreError> {
+        let rows = super::flowsets::file_rows(v);
+        let files = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+        let step = |e| self.err("keep flow set", e);
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(step)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FLOW_SETS_LOCK])
+            .await
+            .map_err(step)?;
+        let file = tx.prepare(sql::INSERT_FLOW_FILE).await.map_err(step)?;
+        let name = tx.prepare(sql::INSERT_FLOW_SET_FILE).await.map_err(step)?;
+        for (n, digest, text) in &rows {
+            tx.execute(&file, &[digest, text]).await.map_err(step)?;
+            tx.execute(&name, &[&v.version, n, digest])
+                .await
+                .map_err(step)?;
+        }
+        tx.execute(
+            sql::UPSERT_FLOW_SET,
+            &[&v.version, &v.digest, &v.served_at, &files],
+        )
+        .await
+        .map_err(step)?;
+        tx.commit().await.map_err(step)
+    }
+
+    /// A stored version's files, by name, read from one snapshot; `None` when it is not
+    /// stored.
+    pub async fn flow_set(
+        &self,
+        version: &str,
+    ) -> Result<Option<Vec<(String, String)>>, StoreError> {
+        let step = |e| self.err("read flow set", e);
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(step)?;
+        if tx
+            .query_opt(sql::FLOW_SET_EXISTS, &[&version])
+            .await
+            .map_err(step)?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let files = rows(&tx, sql::FLOW_SET_FILES, version, |r| {
+            Ok((r.try_get(0)?, r.try_get(1)?))
+        })
+        .await
+        .map_err(step)?;
+        tx.commit().await.map_err(step)?;
+        Ok(Some(files))
+    }
+
+    /// The stored versions, newest first.
+    pub async fn flow_sets(&self, limit: i64) -> Result<Vec<FlowSetInfo>, StoreError> {
+        self.query(sql::FLOW_SETS, &[Param::Int(limit)], |r| {
+            Ok(FlowSetInfo {
+                version: r.try_get(0)?,
+                digest: r.try_get(1)?,
+                first_served: r.try_get(2)?,
+                last_served: r.try_get(3)?,
+                files: r.try_get(4)?,
+            })
+        })
+        .await
+    }
+
+    /// How many file texts are stored.
+    pub async fn flow_file_count(&self) -> Result<i64, StoreError> {
+        let n = self
+            .query(sql::COUNT_FLOW_FILES, &[], |r| r.try_get(0))
+            .await?;
+        Ok(n.first().copied().unwrap_or(0))
+    }
+
+    /// A version is still served at `at`.
+    pub async fn flow_set_served(&self, version: &str, at: i64) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(sql::FLOW_SET_SERVED, &[&at, &version])
+            .await
+            .map(|_| ())
+            .map_err(|e| self.err("flow set served", e))
     }
 
     /// Whether the database answers.

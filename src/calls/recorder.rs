@@ -13,7 +13,14 @@
 //!
 //! The same task closes calls that never got a final status (`close_after`) and prunes
 //! calls past `retention`.
+//!
+//! It also stores the flow set versions the server puts in service
+//! ([`Recorder::keep_flow_set`]), before its next batch. They are held in memory only (at
+//! most [`PENDING_FLOW_SETS`], the newest), never spooled: a version lost to a crash or a
+//! long outage is stored again at the next start, since the same files give the same
+//! version.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,7 +28,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 use super::spool::{Spool, SpoolError};
-use super::{Database, Record, StoreError};
+use super::{Database, FlowSetVersion, Record, StoreError};
 
 /// How the recorder runs (`switchboard serve` flags).
 #[derive(Debug, Clone)]
@@ -106,6 +113,11 @@ struct HealthState {
     quarantined: AtomicU64,
     /// Spooled bytes waiting for replay.
     spool_bytes: AtomicU64,
+    /// Flow set versions stored.
+    flow_sets_kept: AtomicU64,
+    /// Flow set versions never stored: pushed out of the pending queue by newer ones, or
+    /// refused by a database that answers.
+    flow_sets_dropped: AtomicU64,
 }
 
 /// A snapshot of the store's health.
@@ -143,6 +155,11 @@ pub struct Health {
     pub pruned: u64,
     /// Records the database refused, kept in the spool's quarantine file.
     pub quarantined: u64,
+    /// Flow set versions stored.
+    pub flow_sets_kept: u64,
+    /// Flow set versions not stored (more were waiting than are held, or the database
+    /// refused one).
+    pub flow_sets_dropped: u64,
 }
 
 /// The handle the server holds.
@@ -158,7 +175,32 @@ pub struct Recorder {
     replica: Arc<str>,
     /// Tells the writer to drain the queue and stop ([`Recorder::shutdown`]).
     stop: Arc<tokio::sync::Notify>,
+    /// Flow set versions waiting for the writer.
+    flow_sets: Arc<PendingSets>,
 }
+
+/// The flow set versions handed over and not yet stored.
+#[derive(Default)]
+struct PendingSets {
+    /// Oldest first; at most [`PENDING_FLOW_SETS`].
+    queue: Mutex<VecDeque<Arc<FlowSetVersion>>>,
+    /// Wakes the writer when one is added.
+    added: tokio::sync::Notify,
+}
+
+impl PendingSets {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Arc<FlowSetVersion>>> {
+        // The queue is whole after any panic (push and pop only).
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Flow set versions held for the writer at most: a database down for a while, during
+/// which the flows are edited many times, must not make the recorder hold every version's
+/// texts. The newest are kept; the ones pushed out are counted (`flow_sets_dropped`).
+pub const PENDING_FLOW_SETS: usize = 4;
 
 impl Recorder {
     /// Starts the writer on the current tokio runtime. The returned handle completes when
@@ -177,6 +219,7 @@ impl Recorder {
             spool_max: spool.max_bytes(),
             replica: Arc::from(cfg.replica.as_str()),
             stop: Arc::new(tokio::sync::Notify::new()),
+            flow_sets: Arc::default(),
         };
         let writer = Writer {
             db,
@@ -186,6 +229,8 @@ impl Recorder {
             down_until: None,
             backoff: BACKOFF_MIN,
             last_maintenance: None,
+            flow_sets: Arc::clone(&recorder.flow_sets),
+            serving: None,
         };
         let handle = tokio::spawn(writer.run(rx, Arc::clone(&recorder.stop)));
         (recorder, handle)
@@ -223,6 +268,28 @@ impl Recorder {
         done.await.unwrap_or(Err(Refused::Stopped))
     }
 
+    /// Hands over a flow set version the server put in service, to be stored with the
+    /// writer's next write. Never waits (the reload thread calls it): when more than
+    /// [`PENDING_FLOW_SETS`] are waiting, the oldest is dropped and counted.
+    pub fn keep_flow_set(&self, version: FlowSetVersion) {
+        let dropped = {
+            let mut queue = self.flow_sets.lock();
+            queue.push_back(Arc::new(version));
+            let over = queue.len().saturating_sub(PENDING_FLOW_SETS);
+            queue.drain(..over).count()
+        };
+        if dropped > 0 {
+            self.health
+                .flow_sets_dropped
+                .fetch_add(dropped as u64, Relaxed);
+            tracing::warn!(
+                dropped,
+                "call store: flow set versions waiting for the database were dropped for newer ones"
+            );
+        }
+        self.flow_sets.added.notify_one();
+    }
+
     /// The store's health.
     pub fn health(&self) -> Health {
         let h = &self.health;
@@ -249,6 +316,8 @@ impl Recorder {
             expired: h.expired.load(Relaxed),
             pruned: h.pruned.load(Relaxed),
             quarantined: h.quarantined.load(Relaxed),
+            flow_sets_kept: h.flow_sets_kept.load(Relaxed),
+            flow_sets_dropped: h.flow_sets_dropped.load(Relaxed),
         }
     }
 }
@@ -279,6 +348,11 @@ struct Writer {
     backoff: Duration,
     /// When stale calls and retention were last looked at.
     last_maintenance: Option<Instant>,
+    /// Flow set versions to store.
+    flow_sets: Arc<PendingSets>,
+    /// The version this replica stored last (the one it serves): each retention round
+    /// tells the database it is still served, however long no call came in.
+    serving: Option<String>,
 }
 
 impl Writer {
@@ -295,6 +369,7 @@ impl Writer {
                     self.commit(std::mem::take(&mut batch)).await;
                 }
                 _ = tick.tick() => self.maintain().await,
+                () = self.flow_sets.added.notified() => self.keep_flow_sets().await,
                 () = stop.notified() => {
                     // New sends fail from here (callbacks answer 503); what is queued is
                     // still received, then `recv_many` returns 0.
@@ -304,6 +379,7 @@ impl Writer {
         }
         // Shutdown: the queue is drained; one last try to empty the spool.
         self.replay().await;
+        self.keep_flow_sets().await;
     }
 
     fn database_resting(&self) -> bool {
@@ -354,6 +430,7 @@ impl Writer {
             items.into_iter().map(|i| (i.record, i.ack)).unzip();
         let records = Arc::new(records);
         let mut result = Err(Refused::NotDurable("database resting".into()));
+        self.keep_flow_sets().await;
         if !self.database_resting() {
             match self.write(Arc::clone(&records)).await {
                 Ok(new) => {
@@ -421,6 +498,7 @@ impl Writer {
         if self.health.spool_bytes.load(Relaxed) > 0 || self.health.db_down.load(Relaxed) {
             self.replay().await;
         }
+        self.keep_flow_sets().await;
         let every = (self.cfg.close_after / 4).clamp(self.cfg.tick, Duration::from_secs(60));
         if self.last_maintenance.is_some_and(|t| t.elapsed() < every) {
             return;
@@ -542,6 +620,42 @@ impl Writer {
         true
     }
 
+    /// Stores the waiting flow set versions, oldest first, unless the database is resting.
+    /// A version the database refuses while it answers (a text it cannot hold) is dropped
+    /// and counted, so it cannot hold the others, or the records, up for good.
+    async fn keep_flow_sets(&mut self) {
+        while !self.database_resting() {
+            let Some(v) = self.flow_sets.lock().front().cloned() else {
+                return;
+            };
+            let kept = tokio::time::timeout(
+                self.cfg.commit_timeout,
+                self.db.keep_flow_set(Arc::clone(&v)),
+            )
+            .await
+            .unwrap_or_else(|_| Err(StoreError::new("storing a flow set version timed out")));
+            match kept {
+                Ok(()) => {
+                    self.recovered();
+                    self.health.flow_sets_kept.fetch_add(1, Relaxed);
+                    self.serving = Some(v.version.clone());
+                }
+                Err(e) => {
+                    let answers = tokio::time::timeout(self.cfg.commit_timeout, self.db.ping())
+                        .await
+                        .is_ok_and(|r| r.is_ok());
+                    if !answers {
+                        return self.failed(&e.to_string());
+                    }
+                    self.health.flow_sets_dropped.fetch_add(1, Relaxed);
+                    tracing::error!(version = %v.version, error = %e, "call store: the database refuses this flow set version; not kept");
+                }
+            }
+            // Gone already if newer versions pushed it out meanwhile.
+            self.flow_sets.lock().retain(|x| !Arc::ptr_eq(x, &v));
+        }
+    }
+
     /// Closes open calls with no record for `close_after`.
     async fn close_stale(&mut self) {
         let now = jiff::Timestamp::now().as_microsecond();
@@ -576,7 +690,13 @@ impl Writer {
         let Some(keep) = self.cfg.retention else {
             return;
         };
-        let cutoff = jiff::Timestamp::now().as_microsecond() - micros(keep);
+        let now = jiff::Timestamp::now().as_microsecond();
+        if let Some(v) = &self.serving
+            && let Err(e) = self.db.flow_set_served(v, now).await
+        {
+            return self.failed(&e.to_string());
+        }
+        let cutoff = now - micros(keep);
         match self.db.prune(cutoff, MAINTENANCE_CHUNK).await {
             Ok(0) => {}
             Ok(n) => {

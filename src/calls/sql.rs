@@ -58,13 +58,43 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX recordings_at ON recordings (at, recording_sid);
     CREATE INDEX recordings_call ON recordings (call_sid);",
+    // 2: the flow set versions served (docs/records.md, "Flow set versions"): each
+    // distinct file text once (`flow_files`, keyed by its SHA-256), each version once
+    // (`flow_sets`, keyed by the 12-hex version records carry) and which texts, under
+    // which names, make it up (`flow_set_files`). `records.flow_version` says which
+    // version answered a webhook, so retention keeps the versions stored calls still use
+    // (records stored before this migration have none: their versions were never kept).
+    "ALTER TABLE records ADD COLUMN flow_version TEXT;
+    CREATE INDEX records_flow_version ON records (flow_version)
+        WHERE flow_version IS NOT NULL;
+    CREATE TABLE flow_files (
+        digest TEXT PRIMARY KEY,
+        text TEXT NOT NULL
+    );
+    CREATE TABLE flow_sets (
+        version TEXT PRIMARY KEY,
+        digest TEXT NOT NULL,
+        first_served BIGINT NOT NULL,
+        last_served BIGINT NOT NULL,
+        files BIGINT NOT NULL
+    );
+    CREATE INDEX flow_sets_last_served ON flow_sets (last_served);
+    CREATE TABLE flow_set_files (
+        version TEXT NOT NULL,
+        name TEXT NOT NULL,
+        file_digest TEXT NOT NULL,
+        PRIMARY KEY (version, name)
+    );
+    CREATE INDEX flow_set_files_file ON flow_set_files (file_digest);",
 ];
 
 /// Stores a record unless one with its key is there: `body` is the whole record, `fold`
 /// the part [`summarize`](super::summarize) reads ([`Record::fold_view`](super::Record)),
 /// a fraction of the size, so refolding a call does not parse every trace again.
-pub const INSERT_RECORD: &str = "INSERT INTO records (key, call_sid, kind, at, replica, body, fold)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING";
+/// `flow_version` is the webhook's [`Webhook::flow_version`](super::record::Webhook), null
+/// for other records.
+pub const INSERT_RECORD: &str = "INSERT INTO records (key, call_sid, kind, at, replica, body, fold,
+     flow_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING";
 
 /// A call's records, whole (to show them): the first
 /// [`MAX_STORY_RECORDS`](super::query::MAX_STORY_RECORDS), and one more to tell that there
@@ -162,4 +192,52 @@ pub const DELETE_CALL: [&str; 3] = [
     "DELETE FROM records WHERE call_sid = $1",
     "DELETE FROM recordings WHERE call_sid = $1",
     "DELETE FROM calls WHERE call_sid = $1",
+];
+
+/// Keeps a flow file's text once, whichever versions hold it.
+pub const INSERT_FLOW_FILE: &str =
+    "INSERT INTO flow_files (digest, text) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING";
+
+/// Keeps a version; one served again (a restart, a reload back to it) only moves
+/// `last_served` forward.
+pub const UPSERT_FLOW_SET: &str = "INSERT INTO flow_sets (version, digest, first_served,
+     last_served, files) VALUES ($1, $2, $3, $3, $4)
+     ON CONFLICT (version) DO UPDATE SET last_served = CASE
+         WHEN excluded.last_served > flow_sets.last_served THEN excluded.last_served
+         ELSE flow_sets.last_served END";
+
+/// Names one file of a version.
+pub const INSERT_FLOW_SET_FILE: &str = "INSERT INTO flow_set_files (version, name, file_digest)
+     VALUES ($1, $2, $3) ON CONFLICT (version, name) DO NOTHING";
+
+/// A replica still serves a version (`$2`) at `$1`: retention must not take it. (`$1`
+/// first: SQLite numbers parameters in order of appearance.)
+pub const FLOW_SET_SERVED: &str =
+    "UPDATE flow_sets SET last_served = $1 WHERE version = $2 AND last_served < $1";
+
+/// Whether a version is stored.
+pub const FLOW_SET_EXISTS: &str = "SELECT 1 FROM flow_sets WHERE version = $1";
+
+/// A version's files, by name.
+pub const FLOW_SET_FILES: &str = "SELECT s.name, f.text FROM flow_set_files s
+     JOIN flow_files f ON f.digest = s.file_digest WHERE s.version = $1 ORDER BY s.name";
+
+/// The stored versions, newest first.
+pub const FLOW_SETS: &str = "SELECT version, digest, first_served, last_served, files
+     FROM flow_sets ORDER BY first_served DESC, version DESC LIMIT $1";
+
+/// How many file texts are stored (the conformance checks).
+pub const COUNT_FLOW_FILES: &str = "SELECT COUNT(*) FROM flow_files";
+
+/// Retention, after the calls: versions last served before `$1` that no record names,
+/// except the one served last; then the names and the texts nothing refers to any more.
+pub const PRUNE_FLOW_SETS: [&str; 3] = [
+    "DELETE FROM flow_sets WHERE last_served < $1
+         AND version <> (SELECT version FROM flow_sets
+                         ORDER BY last_served DESC, version DESC LIMIT 1)
+         AND NOT EXISTS (SELECT 1 FROM records WHERE records.flow_version = flow_sets.version)",
+    "DELETE FROM flow_set_files WHERE NOT EXISTS
+         (SELECT 1 FROM flow_sets WHERE flow_sets.version = flow_set_files.version)",
+    "DELETE FROM flow_files WHERE NOT EXISTS
+         (SELECT 1 FROM flow_set_files WHERE flow_set_files.file_digest = flow_files.digest)",
 ];

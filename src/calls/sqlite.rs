@@ -18,6 +18,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params_from_iter};
 
 use super::StoreError;
+use super::flowsets::{FlowSetInfo, FlowSetVersion};
 use super::query::{Cursor, Filter, Page, Param, Story};
 use super::record::Record;
 use super::sql;
@@ -308,9 +309,91 @@ impl Sqlite {
                     tx.execute(q, [sid]).map_err(|e| err("prune", e))?;
                 }
             }
+            let [sets, names, texts] = sql::PRUNE_FLOW_SETS;
+            let versions = tx.execute(sets, [before]).map_err(|e| err("prune", e))?;
+            if versions > 0 {
+                tracing::debug!(versions, "call store: pruned flow set versions");
+                for q in [names, texts] {
+                    tx.execute(q, []).map_err(|e| err("prune", e))?;
+                }
+            }
             tx.commit().map_err(|e| err("commit", e))
         })?;
         Ok(sids.len())
+    }
+
+    /// Stores a flow set version, its texts once each, in one transaction.
+    pub fn keep_flow_set(&self, v: &FlowSetVersion) -> Result<(), StoreError> {
+        let rows = super::flowsets::file_rows(v);
+        let files = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+        self.with_writer(|conn| {
+            let step = |e| err("keep flow set", e);
+            let tx = conn.unchecked_transaction().map_err(|e| err("begin", e))?;
+            for (name, digest, text) in &rows {
+                tx.execute(sql::INSERT_FLOW_FILE, rusqlite::params![digest, text])
+                    .map_err(step)?;
+                tx.execute(
+                    sql::INSERT_FLOW_SET_FILE,
+                    rusqlite::params![v.version, name, digest],
+                )
+                .map_err(step)?;
+            }
+            tx.execute(
+                sql::UPSERT_FLOW_SET,
+                rusqlite::params![v.version, v.digest, v.served_at, files],
+            )
+            .map_err(step)?;
+            tx.commit().map_err(|e| err("commit", e))
+        })
+    }
+
+    /// A stored version's files, by name; `None` when it is not stored.
+    pub fn flow_set(&self, version: &str) -> Result<Option<Vec<(String, String)>>, StoreError> {
+        self.read(|c| {
+            // One snapshot: a prune between the two reads cannot leave a version without
+            // its files.
+            let tx = c.unchecked_transaction()?;
+            if !tx.prepare(sql::FLOW_SET_EXISTS)?.exists([version])? {
+                return Ok(None);
+            }
+            let files = tx
+                .prepare(sql::FLOW_SET_FILES)?
+                .query_map([version], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            tx.finish()?;
+            Ok(Some(files))
+        })
+    }
+
+    /// The stored versions, newest first.
+    pub fn flow_sets(&self, limit: i64) -> Result<Vec<FlowSetInfo>, StoreError> {
+        self.read(|c| {
+            c.prepare(sql::FLOW_SETS)?
+                .query_map([limit], |r| {
+                    Ok(FlowSetInfo {
+                        version: r.get(0)?,
+                        digest: r.get(1)?,
+                        first_served: r.get(2)?,
+                        last_served: r.get(3)?,
+                        files: r.get(4)?,
+                    })
+                })?
+                .collect()
+        })
+    }
+
+    /// How many file texts are stored.
+    pub fn flow_file_count(&self) -> Result<i64, StoreError> {
+        self.read(|c| c.query_row(sql::COUNT_FLOW_FILES, [], |r| r.get(0)))
+    }
+
+    /// A version is still served at `at`.
+    pub fn flow_set_served(&self, version: &str, at: i64) -> Result<(), StoreError> {
+        self.with_writer(|conn| {
+            conn.execute(sql::FLOW_SET_SERVED, rusqlite::params![at, version])
+                .map(|_| ())
+                .map_err(|e| err("flow set served", e))
+        })
     }
 
     /// Whether the database answers.
@@ -380,7 +463,8 @@ fn write_batch(conn: &Connection, records: &[Record]) -> Result<usize, StoreErro
                     r.at,
                     r.replica,
                     body,
-                    fold
+                    fold,
+                    super::flowsets::flow_version(r)
                 ])
                 .map_err(|e| err("insert", e))?;
             if n > 0 {

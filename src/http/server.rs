@@ -69,6 +69,9 @@ impl Server {
         store: Arc<FlowStore>,
         config: ServerConfig,
     ) -> Server {
+        // From here on every set put in service goes to the call store (or, with none,
+        // its files are dropped at once).
+        store.keep_versions(config.records.as_ref().map(|r| r.recorder.clone()));
         Server {
             listener,
             app: Arc::new(App::new(store, config)),

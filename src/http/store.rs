@@ -8,6 +8,11 @@
 //! served succeeds without swapping. Hot reload (file watching, polling, `SIGHUP`:
 //! [`super::reload`]) calls [`FlowStore::reload`]; the store counts every attempt
 //! ([`ReloadHistory`]) for `/readyz`.
+//!
+//! The files of every set put in service (the first load and each reload that swaps) go to
+//! the call store's recorder ([`FlowStore::keep_versions`]), which keeps each version once
+//! so a call can be replayed against the flows that answered it. The served set itself
+//! never holds the texts.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -17,7 +22,8 @@ use arc_swap::{ArcSwap, ArcSwapOption};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::diag::{Diagnostic, Kind, Sources, render_json};
+use crate::calls::{FlowSetVersion, Recorder};
+use crate::diag::{Diagnostic, Kind, render_json};
 use crate::flow::{self, FlowSet, LoadError};
 
 /// At most this many diagnostics of a refused reload are listed in `/readyz` (the logs have
@@ -56,8 +62,33 @@ impl Served {
     }
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn version_of(digest: &[u8; 32]) -> String {
-    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+    hex(&digest[..6])
+}
+
+/// Where the files of each set put in service go.
+enum Keeper {
+    /// Nobody has said yet (between [`FlowStore::open`] and the server's start): the newest
+    /// set's files wait here.
+    Waiting(Option<FlowSetVersion>),
+    /// Handed to the call store's recorder.
+    Recorder(Recorder),
+    /// No call store: dropped at once.
+    Off,
+}
+
+impl std::fmt::Debug for Keeper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Keeper::Waiting(_) => "Waiting",
+            Keeper::Recorder(_) => "Recorder",
+            Keeper::Off => "Off",
+        })
+    }
 }
 
 /// A load attempt that was refused (the previous set, if any, stays in service).
@@ -170,6 +201,8 @@ pub struct FlowStore {
     reload_lock: Mutex<()>,
     /// How long the files must hold still before a reload uses them ([`FlowStore::settle`]).
     settle: Duration,
+    /// Where the files of each set put in service go ([`FlowStore::keep_versions`]).
+    keeper: Mutex<Keeper>,
 }
 
 impl FlowStore {
@@ -180,7 +213,7 @@ impl FlowStore {
     ///
     /// [`StoreError`], with the rendered diagnostics for [`StoreError::Invalid`].
     pub fn open(dir: &Path) -> Result<(FlowStore, LoadReport), StoreError> {
-        let (served, report) = load(dir, Duration::ZERO)?;
+        let (served, report, version) = load(dir, Duration::ZERO)?;
         let store = FlowStore {
             dir: dir.to_path_buf(),
             current: ArcSwap::from_pointee(served),
@@ -189,8 +222,45 @@ impl FlowStore {
             mode: ArcSwap::from_pointee(ReloadMode::default()),
             reload_lock: Mutex::new(()),
             settle: Duration::ZERO,
+            keeper: Mutex::new(Keeper::Waiting(Some(version))),
         };
         Ok((store, report))
+    }
+
+    /// Says where the files of the set in service, and of every set a reload puts in
+    /// service from now on, go: to `recorder` (the call store keeps each version once), or
+    /// nowhere (`None`: `--database none`, dropped at once). Until this is called the files
+    /// of the newest set wait in the store (one set's worth); the server calls it as it
+    /// starts ([`super::Server::from_tokio`]).
+    pub fn keep_versions(&self, recorder: Option<Recorder>) {
+        let mut keeper = self.keeper();
+        let waiting = match std::mem::replace(&mut *keeper, Keeper::Off) {
+            Keeper::Waiting(v) => v,
+            Keeper::Recorder(_) | Keeper::Off => None,
+        };
+        if let Some(recorder) = recorder {
+            if let Some(v) = waiting {
+                recorder.keep_flow_set(v);
+            }
+            *keeper = Keeper::Recorder(recorder);
+        }
+    }
+
+    fn keeper(&self) -> std::sync::MutexGuard<'_, Keeper> {
+        // Every update replaces the value whole: a panic cannot leave it half-made.
+        self.keeper
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Hands a set just put in service to whoever keeps versions. Never waits on the
+    /// database ([`Recorder::keep_flow_set`] only queues).
+    fn hand_over(&self, version: FlowSetVersion) {
+        match &mut *self.keeper() {
+            Keeper::Waiting(slot) => *slot = Some(version),
+            Keeper::Recorder(r) => r.keep_flow_set(version),
+            Keeper::Off => {}
+        }
     }
 
     /// Makes every reload wait until the flow files hold still: after reading them, it waits
@@ -256,7 +326,7 @@ impl FlowStore {
         let now = Timestamp::now();
         history.last_attempt_at = Some(now);
         match result {
-            Ok((served, mut report)) => {
+            Ok((served, mut report, version)) => {
                 history.succeeded += 1;
                 history.last_success_at = Some(now);
                 // Same files, same text: the compiled set would be the same. Keeping the old
@@ -271,6 +341,7 @@ impl FlowStore {
                 self.last_failure.store(None);
                 if report.changed {
                     self.current.store(Arc::new(served));
+                    self.hand_over(version);
                 }
                 Ok(report)
             }
@@ -368,7 +439,8 @@ fn same_reads(
         })
 }
 
-fn load(dir: &Path, settle: Duration) -> Result<(Served, LoadReport), StoreError> {
+/// Reads and compiles `dir`: the set, its report, and its files for the call store.
+fn load(dir: &Path, settle: Duration) -> Result<(Served, LoadReport, FlowSetVersion), StoreError> {
     let started = Instant::now();
     let (read, slept) = read_settled(dir, settle)?;
     let mut loaded = flow::load_read(read);
@@ -378,8 +450,9 @@ fn load(dir: &Path, settle: Duration) -> Result<(Served, LoadReport), StoreError
     let (flows, steps, warnings) = (loaded.flow_count(), loaded.step_count(), loaded.warnings());
     let rendered = loaded.render_diagnostics();
     let digest = loaded.sources.digest();
-    // The texts are only needed to render diagnostics, done above.
-    loaded.sources = Sources::default();
+    // The texts were needed here to render diagnostics, done above; they leave now, to
+    // the call store (a refused set's are dropped), so the served set never holds them.
+    let files = std::mem::take(&mut loaded.sources).into_files();
     let set = match loaded.into_servable() {
         Ok(set) => set,
         Err(loaded) => {
@@ -402,17 +475,37 @@ fn load(dir: &Path, settle: Duration) -> Result<(Served, LoadReport), StoreError
         changed: true,
         load_time,
     };
+    let loaded_at = Timestamp::now();
+    let version = FlowSetVersion {
+        version: version_of(&digest),
+        digest: hex(&digest),
+        served_at: loaded_at.as_microsecond(),
+        files: files
+            .into_iter()
+            .map(|(path, text)| (file_name(&path), text))
+            .collect(),
+    };
     let served = Served {
         flows,
         steps,
         warnings,
         set,
-        loaded_at: Timestamp::now(),
+        loaded_at,
         load_time,
-        version: version_of(&digest),
+        version: version.version.clone(),
         digest,
     };
-    Ok((served, report))
+    Ok((served, report, version))
+}
+
+/// A flow file's name as the call store keeps it: relative to the flows directory, which
+/// the loader reads without descending, so the file name alone (the whole path if it has
+/// none, which the loader never gives).
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -459,6 +552,7 @@ mod tests {
             mode: ArcSwap::from_pointee(ReloadMode::default()),
             reload_lock: Mutex::new(()),
             settle: Duration::ZERO,
+            keeper: Mutex::new(Keeper::Off),
         };
         assert!(matches!(gone.reload(), Err(StoreError::Unreadable(_))));
         assert!(gone.last_failure().is_some());

@@ -11,6 +11,7 @@ mod faults;
 mod postgres;
 mod read;
 mod support;
+mod versions;
 
 use std::path::Path;
 use std::sync::Arc;
