@@ -402,6 +402,18 @@ impl Postgres {
         }))
     }
 
+    /// The stored bodies of the webhook records of these calls.
+    pub async fn webhook_bodies(&self, sids: &[String]) -> Result<Vec<String>, StoreError> {
+        if sids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let params: Vec<Param> = sids.iter().map(|s| Param::Text(s.clone())).collect();
+        self.query(&super::query::webhooks_sql(sids.len()), &params, |r| {
+            r.try_get(0)
+        })
+        .await
+    }
+
     /// Open calls with no record since `before` (µs), at most `limit`.
     pub async fn stale(&self, before: i64, limit: i64) -> Result<Vec<String>, StoreError> {
         self.sids(sql::STALE_CALLS, before, limit).await

@@ -102,6 +102,16 @@ pub struct Story {
     pub truncated: bool,
 }
 
+/// `SELECT` of the webhook records of `calls` calls (`$1`..`$n`, their `CallSid`s): what a
+/// replay reads for a page of calls in one query.
+pub fn webhooks_sql(calls: usize) -> String {
+    let list: Vec<String> = (1..=calls).map(|i| format!("${i}")).collect();
+    format!(
+        "SELECT body FROM records WHERE kind = 'webhook' AND call_sid IN ({}) ORDER BY call_sid, at, key",
+        list.join(", ")
+    )
+}
+
 /// The most records one story holds.
 pub const MAX_STORY_RECORDS: usize = 5_000;
 

@@ -447,9 +447,7 @@ impl Record {
             .pairs()
             .filter(|(name, v)| {
                 v.is_empty()
-                    || !(*name == "CallSid"
-                        || LEG_PARAMS.contains(name)
-                        || INPUTS.contains(name))
+                    || !(*name == "CallSid" || LEG_PARAMS.contains(name) || INPUTS.contains(name))
             })
             .map(|(name, v)| (storable(name), scrub(v)))
             .collect();

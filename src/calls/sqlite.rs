@@ -286,6 +286,19 @@ impl Sqlite {
         }))
     }
 
+    /// The stored bodies of the webhook records of these calls.
+    pub fn webhook_bodies(&self, sids: &[String]) -> Result<Vec<String>, StoreError> {
+        if sids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let q = super::query::webhooks_sql(sids.len());
+        self.read(|c| {
+            c.prepare(&q)?
+                .query_map(params_from_iter(sids.iter()), |r| r.get(0))?
+                .collect()
+        })
+    }
+
     /// Open calls with no record since `before` (µs), at most `limit`.
     pub fn stale(&self, before: i64, limit: i64) -> Result<Vec<String>, StoreError> {
         self.read(|c| {

@@ -147,6 +147,59 @@ pub enum CallsCommand {
     /// One call's whole story: every webhook with the steps and rules that decided it, the
     /// status changes, recordings and transcripts, dialed legs.
     Show(ShowArgs),
+    /// Write a flow-test case (the format of `switchboard test`) that reproduces a recorded
+    /// call and expects its recorded path: a real call as a regression test.
+    #[command(name = "export-test", after_help = export_help())]
+    ExportTest(ExportArgs),
+}
+
+/// `switchboard calls export-test`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The call's CallSid (CA…).
+    #[arg(value_name = "CALLSID")]
+    pub call_sid: String,
+    /// The case's name (default: the CallSid and the path).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The flows the case is checked against when the store does not hold the version that
+    /// answered the call.
+    #[arg(long, value_name = "DIR", default_value = "flows")]
+    pub flows: std::path::PathBuf,
+    /// Write the test file here (it must not exist yet) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+    /// The database.
+    #[command(flatten)]
+    pub source: Source,
+}
+
+fn export_help() -> String {
+    exit::help(
+        "\
+The case holds the call's caller, number, first instant and extra parameters, the replies
+at each menu or ask, the dial outcomes, recording length and queue result Twilio reported,
+and `hang_up: true` when the caller hung up on a menu; it expects the recorded path and
+ending. It is written only after it passed against the flow set version that answered the
+call (from the store), or --flows when the store does not have it. A call whose input was
+redacted (a `sensitive: true` ask) is refused: no case can reproduce a value never stored.
+
+Examples:
+  switchboard calls export-test CA0123456789abcdef0123456789abcdef
+  switchboard calls export-test CA0123… --name \"VIP busy line\" --out flows/tests/vip-busy.yaml
+  switchboard test flows/tests/vip-busy.yaml",
+        &[
+            (exit::OK, "written"),
+            (
+                exit::ERRORS,
+                "the call cannot become a case (the reason is printed)",
+            ),
+            (
+                exit::USAGE,
+                "bad usage, no such call, no database, --out exists, or flows that cannot be loaded",
+            ),
+        ],
+    )
 }
 
 /// `switchboard calls show`.
@@ -165,8 +218,10 @@ pub struct ShowArgs {
 
 /// Runs `switchboard calls` (or `calls show`).
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    if let Some(CallsCommand::Show(show)) = &args.command {
-        return run_show(show, out, err);
+    match &args.command {
+        Some(CallsCommand::Show(show)) => return run_show(show, out, err),
+        Some(CallsCommand::ExportTest(export)) => return run_export(export, out, err),
+        None => {}
     }
     list(
         &args.list,
@@ -232,6 +287,86 @@ fn run_show(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         ShowFormat::Json => records::story_json(&story, out),
     };
     finish(written, err)
+}
+
+fn run_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    use crate::tools::replay::RecordedCall;
+    use crate::tools::replay::export::{Check, export};
+    let sid = args.call_sid.trim();
+    let read = with_database(&args.source, |db| async move {
+        let Some(story) = db.story(sid).await? else {
+            return Ok(None);
+        };
+        let call = RecordedCall::from_records(sid, story.records);
+        // The set that answered the call's first webhook, when the store has it.
+        let recorded = match call.versions().first() {
+            Some(v) => db.flow_set(v).await?.map(|files| (v.to_string(), files)),
+            None => None,
+        };
+        Ok(Some((call, recorded)))
+    });
+    let (call, recorded) = match read {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            let _ = writeln!(
+                err,
+                "error: no call {} in {} (check the CallSid, or --database)",
+                records::clean(sid),
+                args.source.database
+            );
+            return exit::USAGE;
+        }
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}");
+            return exit::USAGE;
+        }
+    };
+    let recorded_set = recorded.and_then(|(v, files)| {
+        let texts = files
+            .into_iter()
+            .map(|(n, t)| (std::path::PathBuf::from(n), t))
+            .collect();
+        let set = crate::flow::load_texts(texts).into_servable().ok()?;
+        Some((format!("the recorded flows (version {v})"), set))
+    });
+    let (name, set) = match recorded_set {
+        Some(found) => found,
+        None => match super::load_flows(&args.flows, err) {
+            Ok(set) => (args.flows.display().to_string(), set),
+            Err(_) => return exit::USAGE,
+        },
+    };
+    let check = Check {
+        set: &set,
+        name: &name,
+    };
+    let text = match export(&call, args.name.as_deref(), &check) {
+        Ok(text) => text,
+        Err(e) => {
+            let _ = writeln!(err, "error: {}", records::clean(&e.to_string()));
+            return exit::ERRORS;
+        }
+    };
+    match &args.out {
+        None => finish(out.write_all(text.as_bytes()), err),
+        Some(path) => {
+            let written = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(text.as_bytes()));
+            match written {
+                Ok(()) => {
+                    let _ = writeln!(err, "wrote {}", path.display());
+                    exit::OK
+                }
+                Err(e) => {
+                    let _ = writeln!(err, "error: cannot write {}: {e}", path.display());
+                    exit::USAGE
+                }
+            }
+        }
+    }
 }
 
 /// Opens the database (never creating it), runs `work` on it in a small runtime, and turns
@@ -344,7 +479,16 @@ mod tests {
                 assert_eq!(s.format, ShowFormat::Json);
                 assert_eq!(s.source.database, "sqlite:x.db".parse().unwrap());
             }
-            None => panic!("no show"),
+            other => panic!("not show: {other:?}"),
+        }
+        let a = calls_args(&["export-test", "CA1", "--name", "n", "--out", "t.yaml"]);
+        match a.command {
+            Some(CallsCommand::ExportTest(e)) => {
+                assert_eq!((e.call_sid.as_str(), e.name.as_deref()), ("CA1", Some("n")));
+                assert_eq!(e.out, Some("t.yaml".into()));
+                assert_eq!(e.flows, std::path::PathBuf::from("flows"));
+            }
+            other => panic!("not export-test: {other:?}"),
         }
         for bad in [
             &["--since", "yesterday"][..],

@@ -4,7 +4,7 @@
 //!
 //! The subcommands call the library: [`crate::flow`] (`flow-check`), [`crate::http`]
 //! (`serve`), [`crate::tools`] (`simulate`, `call`, `test`, `graph`, `schema`, and with
-//! [`crate::calls`] `calls` and `recordings`) and [`crate::signature`] (`sign`). Shared
+//! [`crate::calls`] `calls`, `recordings` and `replay`) and [`crate::signature`] (`sign`). Shared
 //! pieces: [`secrets`] (auth tokens from the environment or files) and [`values`] (flag
 //! value parsers).
 
@@ -21,6 +21,7 @@ pub mod exit;
 pub mod flow_check;
 pub mod graph;
 pub mod recordings;
+pub mod replay;
 pub mod schema;
 pub mod secrets;
 pub mod serve;
@@ -73,6 +74,10 @@ pub enum Command {
     /// List the recordings `serve` recorded, with their call.
     #[command(after_help = recordings::help())]
     Recordings(recordings::Args),
+    /// Replay recorded calls against a flows directory: one call side by side, or what an
+    /// edit changes on every call of a window.
+    #[command(after_help = replay::help())]
+    Replay(replay::Args),
 }
 
 /// Parses arguments and runs; returns the process exit code.
@@ -106,6 +111,7 @@ pub fn main() -> i32 {
         Command::Sign(args) => sign::run(&args, &process_env, out, err),
         Command::Calls(args) => calls::run(&args, out, err),
         Command::Recordings(args) => recordings::run(&args, out, err),
+        Command::Replay(args) => replay::run(&args, out, err),
     }
 }
 
@@ -114,7 +120,7 @@ fn process_env(name: &str) -> Option<String> {
 }
 
 /// Loads a flows directory for a tool; on failure prints why and returns the exit code.
-fn load_flows(dir: &Path, err: &mut dyn Write) -> Result<flow::FlowSet, i32> {
+pub(crate) fn load_flows(dir: &Path, err: &mut dyn Write) -> Result<flow::FlowSet, i32> {
     let loaded = match flow::load_dir(dir) {
         Ok(l) => l,
         Err(e) => {

@@ -68,6 +68,9 @@ pub struct RawCase {
     pub record_seconds: Option<S<u32>>,
     /// `QueueResult` when the caller leaves a queue.
     pub queue_result: Option<S<String>>,
+    /// Once the inputs are used up, the caller hangs up at the next menu or ask (instead of
+    /// staying silent).
+    pub hang_up: Option<S<bool>>,
     /// What must happen.
     pub expect: S<RawExpect>,
 }
@@ -111,6 +114,7 @@ pub struct RawExpect {
 /// Values of `expect.ending`.
 pub const ENDINGS: &[&str] = &[
     "hangup",
+    "caller-hangup",
     "rejected",
     "document-end",
     "redirect",
@@ -141,6 +145,8 @@ struct Case {
     call: Call,
     /// The caller's replies, in order.
     inputs: Vec<String>,
+    /// The caller hangs up once the replies are used up.
+    hang_up: bool,
     /// What must happen.
     expect: Expect,
 }
@@ -326,13 +332,14 @@ fn check_case(
         loc: at(file, raw.referenced),
         call,
         inputs: strings(&c.inputs),
+        hang_up: c.hang_up.as_ref().is_some_and(|h| h.value),
         expect,
     })
 }
 
 /// Runs one case; returns the problems (empty = pass) and the transcript.
 fn run_case(loaded: &FlowSet, case: &Case) -> (Vec<String>, sim::Transcript) {
-    let mut script = Scripted::new(case.inputs.iter().cloned());
+    let mut script = Scripted::new(case.inputs.iter().cloned()).hanging_up(case.hang_up);
     let t = sim::run(loaded, &Config::default(), &case.call, &mut script);
     let mut problems = Vec::new();
     let e = &case.expect;
@@ -533,6 +540,40 @@ pub fn run(
         runner.file(path, out);
     }
     Ok(runner.summary)
+}
+
+/// Checks and runs the cases of a test file's `text` against `set`: each case's name and
+/// its problems (empty: it passes). What `calls export-test` uses to prove a case it
+/// wrote passes before handing it out.
+///
+/// # Errors
+///
+/// The text is not a valid test file (the diagnostics, rendered).
+pub fn run_text(text: &str, set: &FlowSet) -> Result<Vec<(String, Vec<String>)>, String> {
+    let file: Arc<Path> = Arc::from(Path::new("(exported case)"));
+    let mut sources = Sources::default();
+    sources.insert(&file, Arc::from(text));
+    let raw: RawTestFile = crate::flow::parse_yaml(text).map_err(|e| {
+        crate::diag::render(&crate::flow::yaml_diagnostic(&file, text, &e), &sources)
+    })?;
+    let mut diags = Vec::new();
+    let cases: Vec<Option<Case>> = raw
+        .tests
+        .iter()
+        .map(|c| check_case(&file, c, set, &mut diags))
+        .collect();
+    if !diags.is_empty() {
+        let rendered: Vec<String> = diags
+            .iter()
+            .map(|d| crate::diag::render(d, &sources))
+            .collect();
+        return Err(rendered.join("\n"));
+    }
+    Ok(cases
+        .into_iter()
+        .flatten()
+        .map(|case| (case.name.clone(), run_case(set, &case).0))
+        .collect())
 }
 
 /// The state of a run across test files.

@@ -6,11 +6,13 @@
 //!   ([`crate::engine::action_url`] reads the URLs for both).
 //! - [`call`] runs the simulator's loop as signed POSTs against a running server.
 //! - [`flowtest`] is the flow-test format and its runner (`switchboard test`).
+//! - [`replay`] runs recorded calls again against a flow set (`replay`, `calls export-test`).
 //! - [`graph`] draws a flow; [`schema`] derives a JSON Schema from the loader's own types.
 
 pub mod call;
 pub mod flowtest;
 pub mod graph;
 pub mod records;
+pub mod replay;
 pub mod schema;
 pub mod simulate;

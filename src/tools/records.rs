@@ -329,7 +329,7 @@ fn webhook_lines(w: &Webhook, replica: &str, at: &str, s: &mut String) {
 }
 
 /// Aligned columns, two spaces apart; the last column is not padded.
-fn table(header: &[&str], rows: &[Vec<String>], out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>], out: &mut dyn Write) -> io::Result<()> {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -399,7 +399,7 @@ pub fn clean(text: &str) -> Cow<'_, str> {
 }
 
 /// At most `max` characters, the cut marked with `…`.
-fn shorten(text: &str, max: usize) -> String {
+pub(crate) fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }
@@ -422,7 +422,7 @@ fn strftime(at: i64, tz: &TimeZone, format: &str) -> String {
 }
 
 /// `2026-07-14 16:06:49`.
-fn date_time(at: i64, tz: &TimeZone) -> String {
+pub(crate) fn date_time(at: i64, tz: &TimeZone) -> String {
     strftime(at, tz, "%Y-%m-%d %H:%M:%S")
 }
 

@@ -786,6 +786,7 @@ fn test_schema_checked() -> (Value, Vec<String>) {
             ),
             ("record_seconds", json!({ "type": "integer", "minimum": 0, "maximum": 4294967295u64, "description": "Length of each recording; 0 is an empty one." })),
             ("queue_result", json!({ "enum": QUEUE_RESULTS, "description": "QueueResult when the caller leaves a queue." })),
+            ("hang_up", json!({ "type": "boolean", "description": "Once the inputs are used up, the caller hangs up at the next menu or ask (instead of staying silent)." })),
             ("expect", expect),
         ],
         &["name", "call", "expect"],

@@ -187,7 +187,10 @@ fn a_sensitive_value_is_in_no_stored_parameter_or_document() {
     let Body::Webhook(w) = &r.body else {
         panic!("{r:?}")
     };
-    assert_eq!(w.inputs.get("Digits").map(String::as_str), Some(crate::engine::REDACTED));
+    assert_eq!(
+        w.inputs.get("Digits").map(String::as_str),
+        Some(crate::engine::REDACTED)
+    );
 }
 
 #[test]

@@ -49,6 +49,8 @@ pub trait InputSource {
 pub struct Scripted {
     /// Replies not yet given.
     queue: VecDeque<String>,
+    /// Once the replies are used up, the caller hangs up (else: silence).
+    hang_up: bool,
 }
 
 impl Scripted {
@@ -56,7 +58,16 @@ impl Scripted {
     pub fn new(replies: impl IntoIterator<Item = String>) -> Scripted {
         Scripted {
             queue: replies.into_iter().collect(),
+            hang_up: false,
         }
+    }
+
+    /// Whether the caller hangs up at the first gather after the last reply (a flow test's
+    /// `hang_up`), rather than staying silent.
+    #[must_use]
+    pub fn hanging_up(mut self, hang_up: bool) -> Scripted {
+        self.hang_up = hang_up;
+        self
     }
 
     /// Replies the call never asked for (usually a mistake in the script), as one line:
@@ -78,6 +89,7 @@ impl InputSource for Scripted {
     fn reply(&mut self, _: &Waiting, _: &[Webhook]) -> Reply {
         match self.queue.pop_front() {
             Some(r) => Reply::Entry(r),
+            None if self.hang_up => Reply::HangUp,
             None => Reply::Exhausted,
         }
     }

@@ -44,5 +44,5 @@ pub use setup::{
     zone_for,
 };
 pub use terminal::{Terminal, run_interactive};
-pub use transcript::{Ending, Heard, Transcript, Webhook, dial_targets};
+pub use transcript::{Ending, Heard, Transcript, Webhook, dial_targets, path_of};
 pub use walk::{InProcess, Sent, Transport, run, run_over};

@@ -106,6 +106,27 @@ pub struct Transcript {
     pub ending: Ending,
 }
 
+/// The steps a call's events entered, in order, named as [`Transcript::path`] names them:
+/// steps of the flow the number chose as is, steps of other flows as `@flow.step` (replay
+/// names recorded calls' paths the same way).
+pub fn path_of(events: &[&Event]) -> Vec<String> {
+    let home = events.iter().find_map(|e| match e {
+        Event::Number { flow, .. } => Some(flow.as_str()),
+        _ => None,
+    });
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Enter { flow, step, .. } => Some(if home == Some(flow.as_str()) {
+                step.clone()
+            } else {
+                format!("@{flow}.{step}")
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 impl Transcript {
     /// The flow the dialed number chose, if any.
     pub fn home_flow(&self) -> Option<&str> {
@@ -123,17 +144,7 @@ impl Transcript {
     /// The steps entered, in order (a menu asked again appears again). Steps of the flow the
     /// number chose are named as is; steps of other flows as `@flow.step`, like targets.
     pub fn path(&self) -> Vec<String> {
-        let home = self.home_flow().map(str::to_string);
-        self.events()
-            .filter_map(|e| match e {
-                Event::Enter { flow, step, .. } => Some(if home.as_deref() == Some(flow) {
-                    step.clone()
-                } else {
-                    format!("@{flow}.{step}")
-                }),
-                _ => None,
-            })
-            .collect()
+        path_of(&self.events().collect::<Vec<_>>())
     }
 
     /// The last step entered: where the call ends.
