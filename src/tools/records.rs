@@ -348,6 +348,8 @@ pub(crate) fn table(header: &[&str], rows: &[Vec<String>], out: &mut dyn Write) 
                 s.extend(std::iter::repeat_n(' ', pad + 2));
             }
         }
+        let kept = s.trim_end_matches(' ').len();
+        s.truncate(kept);
         s.push('\n');
     };
     line(&mut header.iter().copied(), &mut s);

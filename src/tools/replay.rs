@@ -481,7 +481,11 @@ fn walk(
     for (i, w) in call.webhooks.iter().enumerate() {
         let recorded = Side::recorded(w);
         let mut pair = Pair {
-            input: describe_input(&w.inputs),
+            input: if i == 0 {
+                "incoming call".to_string()
+            } else {
+                describe_input(&w.inputs)
+            },
             recorded: Some(recorded),
             replayed: None,
         };

@@ -10,6 +10,7 @@ mod e2e;
 mod faults;
 mod postgres;
 mod read;
+mod replay;
 mod support;
 mod versions;
 
