@@ -152,11 +152,45 @@ fn replay_tells_what_an_edit_does_to_recorded_calls() {
         });
     }
 
+    unchanged(&url, &flows);
+    let swapped = swapped_options(&url);
+    closed_for_good(&url);
+    billing_removed(&url);
+    let dir = swapped.path().display().to_string();
+    // Filters narrow the window; bad usage is 2.
+    let (code, out, _) = replay(
+        &url,
+        &[
+            "--since",
+            "1h",
+            "--flows",
+            &dir,
+            "--number",
+            "+19995550000",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!((code, json(&out)["calls"].as_u64()), (0, Some(0)));
+    let (code, _, err) = replay(
+        &url,
+        &["--since", "1h", "--flows", &dir, "--at", "yesterday-ish"],
+    );
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = replay(&url, &[&sid(999), "--flows", &dir]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no call"), "{err}");
+
+    exported_tests(&url, &flows);
+}
+
+/// The flows that answered, from the store and from the directory: nothing changes.
+fn unchanged(url: &str, flows: &FlowDir) {
     // The flows that answered, from the store and from the directory: nothing changes,
     // documents included.
     for against in ["recorded", &flows.path().display().to_string()] {
         let (code, out, err) = replay(
-            &url,
+            url,
             &["--since", "1h", "--flows", against, "--format", "json"],
         );
         assert_eq!(code, 0, "{against}: {out}{err}");
@@ -169,7 +203,10 @@ fn replay_tells_what_an_edit_does_to_recorded_calls() {
         assert_eq!(v["same_path_other_document"], 0, "{v}");
         assert_eq!(v["changes"], false);
     }
+}
 
+/// 1 and 2 swapped.
+fn swapped_options(url: &str) -> FlowDir {
     // 1 and 2 swapped: three calls change, each in its own group; exit 1.
     let swapped = candidate(
         &MAIN_FLOW.replace(r#""1": sales, "2": support"#, r#""1": support, "2": sales"#),
@@ -177,7 +214,7 @@ fn replay_tells_what_an_edit_does_to_recorded_calls() {
     );
     let dir = swapped.path().display().to_string();
     let (code, out, err) = replay(
-        &url,
+        url,
         &["--since", "1h", "--flows", &dir, "--format", "json"],
     );
     assert_eq!(code, 1, "{out}{err}");
@@ -210,7 +247,7 @@ fn replay_tells_what_an_edit_does_to_recorded_calls() {
         serde_json::json!(["entry", "menu", "sales", "voicemail", "bye"])
     );
     // The same as a table.
-    let (code, table, _) = replay(&url, &["--since", "1h", "--flows", &dir]);
+    let (code, table, _) = replay(url, &["--since", "1h", "--flows", &dir]);
     assert_eq!(code, 1);
     assert!(table.contains("Replayed 5 calls"), "{table}");
     assert!(
@@ -219,7 +256,7 @@ fn replay_tells_what_an_edit_does_to_recorded_calls() {
     );
 
     // One call, side by side: the first webhook that differs and the decision behind it.
-    let (code, one, err) = replay(&url, &[&sid(102), "--flows", &dir]);
+    let (code, one, err) = replay(url, &[&sid(102), "--flows", &dir]);
     assert_eq!(code, 1, "{one}{err}");
     assert!(one.contains("◀ differs"), "{one}");
     assert!(
@@ -234,20 +271,25 @@ fn replay_tells_what_an_edit_does_to_recorded_calls() {
         one.contains("replayed: menu: heard \"2\": option 2 → main/sales"),
         "{one}"
     );
-    let (code, same_call, _) = replay(&url, &[&sid(103), "--flows", &dir]);
+    let (code, same_call, _) = replay(url, &[&sid(103), "--flows", &dir]);
     assert_eq!(code, 0, "{same_call}");
     assert!(
         same_call.contains("Same path and the same documents."),
         "{same_call}"
     );
 
+    swapped
+}
+
+/// The schedule closes for good.
+fn closed_for_good(url: &str) {
     // Closed for good: every call now hears the voicemail greeting first. Four callers
     // did something the candidate no longer asks for (counted apart, as the edit's);
     // the one who hung up on the menu takes the new path whole.
     let closed_shared = format!("{SHARED}    closed: [\"2020-01-01T00:00..2040-01-01T00:00\"]\n");
     let closed = candidate(MAIN_FLOW, &closed_shared);
     let (code, out, err) = replay(
-        &url,
+        url,
         &[
             "--since",
             "1h",
@@ -284,7 +326,10 @@ fn replay_tells_what_an_edit_does_to_recorded_calls() {
             .starts_with("main/voicemail waits for a recording"),
         "{v}"
     );
+}
 
+/// A step removed.
+fn billing_removed(url: &str) {
     // billing removed (3 goes straight to voicemail): one call changes.
     let removed = candidate(
         &MAIN_FLOW
@@ -296,7 +341,7 @@ fn replay_tells_what_an_edit_does_to_recorded_calls() {
         SHARED,
     );
     let (code, out, err) = replay(
-        &url,
+        url,
         &[
             "--since",
             "1h",
@@ -318,38 +363,17 @@ fn replay_tells_what_an_edit_does_to_recorded_calls() {
         v["changed"][0]["replayed"],
         serde_json::json!(["entry", "menu", "voicemail", "bye"])
     );
+}
 
-    // Filters narrow the window; bad usage is 2.
-    let (code, out, _) = replay(
-        &url,
-        &[
-            "--since",
-            "1h",
-            "--flows",
-            &dir,
-            "--number",
-            "+19995550000",
-            "--format",
-            "json",
-        ],
-    );
-    assert_eq!((code, json(&out)["calls"].as_u64()), (0, Some(0)));
-    let (code, _, err) = replay(
-        &url,
-        &["--since", "1h", "--flows", &dir, "--at", "yesterday-ish"],
-    );
-    assert_eq!(code, 2, "{err}");
-    let (code, _, err) = replay(&url, &[&sid(999), "--flows", &dir]);
-    assert_eq!(code, 2);
-    assert!(err.contains("no call"), "{err}");
-
+/// Recorded calls as flow tests.
+fn exported_tests(url: &str, flows: &FlowDir) {
     // Recorded calls as flow tests, which pass under `switchboard test`.
     let tests = flows.path().join("tests");
     std::fs::create_dir(&tests).unwrap();
     for (n, name) in [(102, "support"), (104, "hang-up")] {
         let file = tests.join(format!("{name}.yaml"));
         let (code, out, err) = Switchboard::new("calls")
-            .args(["export-test", &sid(n), "--database", &url, "--out"])
+            .args(["export-test", &sid(n), "--database", url, "--out"])
             .arg(&file)
             .run()
             .parts();
@@ -381,7 +405,7 @@ fn replay_tells_what_an_edit_does_to_recorded_calls() {
     assert!(out.contains("FAIL"), "{out}");
     // An existing file is not overwritten.
     let (code, _, err) = Switchboard::new("calls")
-        .args(["export-test", &sid(102), "--database", &url, "--out"])
+        .args(["export-test", &sid(102), "--database", url, "--out"])
         .arg(tests.join("support.yaml"))
         .run()
         .parts();
