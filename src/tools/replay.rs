@@ -91,6 +91,58 @@ impl RecordedCall {
     }
 }
 
+/// The records a server would have kept of a call the simulator plays against `set` (each
+/// webhook's request, trace and document, with `flow_version` and the `engine` settings):
+/// how tests and the benchmark kit fill a store without a server. Webhook `i` is stamped
+/// `now` + `i` × 7 s and arrives at `arrived` + `i` µs.
+pub fn simulated_records(
+    set: &FlowSet,
+    engine: &Config,
+    call: &simulate::Call,
+    inputs: &mut dyn simulate::InputSource,
+    flow_version: &str,
+    arrived: i64,
+) -> Vec<Record> {
+    use crate::calls::record::{Answered, Arrival};
+    let t = simulate::run(set, engine, call, inputs);
+    let mut records = Vec::with_capacity(t.webhooks.len());
+    for (i, w) in (0i64..).zip(&t.webhooks) {
+        let params = Params::from_pairs(w.params.clone());
+        let resumed = match action_url::parse_url(&w.url, &engine.base_url).map(|a| a.path) {
+            Some(VoicePath::Continue { flow, step }) => Some(format!("{flow}/{step}")),
+            _ => None,
+        };
+        let mut trace = w.outcome.trace.clone();
+        engine::redact(&mut trace, &w.outcome.secrets);
+        let answered = Answered {
+            endpoint: if resumed.is_some() {
+                "continue"
+            } else {
+                "voice"
+            },
+            resumed,
+            idempotency_token: None,
+            signature: None,
+            url: &w.url,
+            now: call.at.as_microsecond() + i * 7_000_000,
+            latency_us: 40,
+            flow: w.outcome.flow.clone(),
+            flow_version: flow_version.to_string(),
+            failed: w.outcome.failed,
+            trace,
+            twiml: w.outcome.twiml.as_bytes(),
+            engine,
+            secrets: &w.outcome.secrets,
+        };
+        let arrival = Arrival {
+            at: arrived + i,
+            replica: "simulated",
+        };
+        records.extend(Record::webhook(&params, arrival, answered));
+    }
+    records
+}
+
 /// The instant each webhook is replayed at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum When {

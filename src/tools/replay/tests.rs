@@ -8,8 +8,7 @@ use jiff::Timestamp;
 
 use super::impact::Impact;
 use super::*;
-use crate::calls::record::{Answered, Arrival};
-use crate::tools::simulate::{self as sim, Call, DialStatus, Scripted};
+use crate::tools::simulate::{Call, DialStatus, Scripted};
 
 /// The example flows, with `edit` applied to acme.yaml's text.
 fn acme(edit: impl Fn(String) -> String) -> FlowSet {
@@ -34,52 +33,15 @@ fn same(s: String) -> String {
     s
 }
 
-/// A call as the server records it: the simulator plays Twilio against `set`, and each
-/// webhook becomes the record the server's handler would make of it.
+/// A call as the server records it (at `https://ivr.example.com`).
 fn record(set: &FlowSet, call: &Call, inputs: &[&str], hang_up: bool) -> RecordedCall {
     let cfg = Config {
         base_url: "https://ivr.example.com".into(),
         ..Config::default()
     };
     let mut script = Scripted::new(inputs.iter().map(|s| s.to_string())).hanging_up(hang_up);
-    let t = sim::run(set, &cfg, call, &mut script);
-    let mut records = Vec::new();
-    let mut sid = String::new();
-    for (i, w) in t.webhooks.iter().enumerate() {
-        let params = Params::from_pairs(w.params.clone());
-        sid = params.get("CallSid").unwrap().to_string();
-        let resumed = match action_url::parse_url(&w.url, &cfg.base_url).map(|a| a.path) {
-            Some(VoicePath::Continue { flow, step }) => Some(format!("{flow}/{step}")),
-            _ => None,
-        };
-        let mut trace = w.outcome.trace.clone();
-        engine::redact(&mut trace, &w.outcome.secrets);
-        let answered = Answered {
-            endpoint: if resumed.is_some() {
-                "continue"
-            } else {
-                "voice"
-            },
-            resumed,
-            idempotency_token: None,
-            signature: None,
-            url: &w.url,
-            now: call.at.as_microsecond() + i as i64 * 7_000_000,
-            latency_us: 40,
-            flow: w.outcome.flow.clone(),
-            flow_version: "v1".into(),
-            failed: w.outcome.failed,
-            trace,
-            twiml: w.outcome.twiml.as_bytes(),
-            engine: &cfg,
-            secrets: &w.outcome.secrets,
-        };
-        let arrival = Arrival {
-            at: i as i64,
-            replica: "test",
-        };
-        records.push(Record::webhook(&params, arrival, answered).unwrap());
-    }
+    let records = simulated_records(set, &cfg, call, &mut script, "v1", 0);
+    let sid = records[0].call_sid.clone();
     RecordedCall::from_records(&sid, records)
 }
 

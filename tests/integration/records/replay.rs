@@ -213,10 +213,7 @@ fn swapped_options(url: &str) -> FlowDir {
         SHARED,
     );
     let dir = swapped.path().display().to_string();
-    let (code, out, err) = replay(
-        url,
-        &["--since", "1h", "--flows", &dir, "--format", "json"],
-    );
+    let (code, out, err) = replay(url, &["--since", "1h", "--flows", &dir, "--format", "json"]);
     assert_eq!(code, 1, "{out}{err}");
     let v = json(&out);
     assert_eq!(
