@@ -711,3 +711,47 @@ impl Writer {
 fn micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calls::DatabaseUrl;
+
+    /// Versions handed over faster than they are written: the newest
+    /// [`PENDING_FLOW_SETS`] are stored, the older ones counted as dropped, and the
+    /// caller never waits.
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_newest_pending_flow_sets_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open(&DatabaseUrl::Sqlite(dir.path().join("calls.db")))
+            .await
+            .unwrap()
+            .unwrap();
+        let spool = Spool::open(&dir.path().join("spool"), 1 << 20).unwrap();
+        let (recorder, handle) = Recorder::start(db.clone(), spool, RecorderConfig::default());
+        // On this thread the writer runs only once the test awaits: all six wait at once.
+        let handed = PENDING_FLOW_SETS + 2;
+        for n in 0..handed {
+            recorder.keep_flow_set(FlowSetVersion {
+                version: format!("{n:012x}"),
+                digest: format!("{n:064x}"),
+                served_at: i64::try_from(n).unwrap(),
+                files: vec![("acme.yaml".into(), Arc::from(format!("start: s{n}\n")))],
+            });
+        }
+        assert_eq!(recorder.health().flow_sets_dropped, 2);
+        recorder.shutdown();
+        handle.await.unwrap();
+        let mut stored: Vec<String> = db
+            .flow_sets(100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|v| v.version)
+            .collect();
+        stored.sort();
+        let newest: Vec<String> = (2..handed).map(|n| format!("{n:012x}")).collect();
+        assert_eq!(stored, newest);
+        assert_eq!(recorder.health().flow_sets_kept, 4);
+    }
+}
