@@ -360,8 +360,8 @@ async fn flow_sets_are_kept_once(db: &Database) {
     assert!(db.flow_set("bbbbbbbbbbbb").await.unwrap().is_none());
 }
 
-/// The stored versions, sorted.
-async fn versions(db: &Database) -> Vec<String> {
+/// The stored flow set versions, sorted.
+pub async fn versions(db: &Database) -> Vec<String> {
     let mut v: Vec<String> = db
         .flow_sets(100)
         .await

@@ -365,13 +365,7 @@ impl Postgres {
     pub async fn story(&self, call_sid: &str) -> Result<Option<Story>, StoreError> {
         let step = |e| self.err("read story", e);
         let mut client = self.client().await?;
-        let tx = client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(step)?;
+        let tx = snapshot(&mut client).await.map_err(step)?;
         let Some(row) = tx
             .query_opt(sql::CALL_BY_SID, &[&call_sid])
             .await
@@ -496,13 +490,7 @@ impl Postgres {
     ) -> Result<Option<Vec<(String, String)>>, StoreError> {
         let step = |e| self.err("read flow set", e);
         let mut client = self.client().await?;
-        let tx = client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(step)?;
+        let tx = snapshot(&mut client).await.map_err(step)?;
         if tx
             .query_opt(sql::FLOW_SET_EXISTS, &[&version])
             .await
@@ -655,6 +643,19 @@ fn binds(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
             }
         })
         .collect()
+}
+
+/// A read-only transaction on one snapshot (REPEATABLE READ): its reads agree with each
+/// other.
+async fn snapshot(
+    client: &mut tokio_postgres::Client,
+) -> Result<tokio_postgres::Transaction<'_>, tokio_postgres::Error> {
+    client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
 }
 
 /// The rows `q` returns for a call, each read by `read`.

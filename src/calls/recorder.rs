@@ -231,6 +231,7 @@ impl Recorder {
             last_maintenance: None,
             flow_sets: Arc::clone(&recorder.flow_sets),
             serving: None,
+            suspect: None,
         };
         let handle = tokio::spawn(writer.run(rx, Arc::clone(&recorder.stop)));
         (recorder, handle)
@@ -353,6 +354,9 @@ struct Writer {
     /// The version this replica stored last (the one it serves): each retention round
     /// tells the database it is still served, however long no call came in.
     serving: Option<String>,
+    /// The version whose last write failed, and how many batches had been committed then
+    /// (see [`Writer::keep_flow_sets`]).
+    suspect: Option<(String, u64)>,
 }
 
 impl Writer {
@@ -621,8 +625,10 @@ impl Writer {
     }
 
     /// Stores the waiting flow set versions, oldest first, unless the database is resting.
-    /// A version the database refuses while it answers (a text it cannot hold) is dropped
-    /// and counted, so it cannot hold the others, or the records, up for good.
+    /// A failure is the database's (the usual back-off) unless the same version fails
+    /// again after records were committed in between: then the database refuses that
+    /// version (a text it cannot hold), which is dropped and counted, so it cannot hold
+    /// the others, or the records, up for good.
     async fn keep_flow_sets(&mut self) {
         while !self.database_resting() {
             let Some(v) = self.flow_sets.lock().front().cloned() else {
@@ -641,10 +647,15 @@ impl Writer {
                     self.serving = Some(v.version.clone());
                 }
                 Err(e) => {
-                    let answers = tokio::time::timeout(self.cfg.commit_timeout, self.db.ping())
-                        .await
-                        .is_ok_and(|r| r.is_ok());
-                    if !answers {
+                    // Failed before, and records were committed since: the database works
+                    // but will not take this version. Otherwise the database failed.
+                    let batches = self.health.batches.load(Relaxed);
+                    let refused = self
+                        .suspect
+                        .take()
+                        .is_some_and(|(s, then)| s == v.version && batches > then);
+                    if !refused {
+                        self.suspect = Some((v.version.clone(), batches));
                         return self.failed(&e.to_string());
                     }
                     self.health.flow_sets_dropped.fetch_add(1, Relaxed);
@@ -710,4 +721,42 @@ impl Writer {
 
 fn micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calls::DatabaseUrl;
+
+    /// Versions handed over faster than they are written: the newest
+    /// [`PENDING_FLOW_SETS`] are stored, the older ones counted as dropped, and the
+    /// caller never waits.
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_newest_pending_flow_sets_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open(&DatabaseUrl::Sqlite(dir.path().join("calls.db")))
+            .await
+            .unwrap()
+            .unwrap();
+        let spool = Spool::open(&dir.path().join("spool"), 1 << 20).unwrap();
+        let (recorder, handle) = Recorder::start(db.clone(), spool, RecorderConfig::default());
+        // On this thread the writer runs only once the test awaits: all six wait at once.
+        let handed = PENDING_FLOW_SETS + 2;
+        for n in 0..handed {
+            recorder.keep_flow_set(FlowSetVersion {
+                version: format!("{n:012x}"),
+                digest: format!("{n:064x}"),
+                // Now, so the writer's first retention round keeps them all.
+                served_at: jiff::Timestamp::now().as_microsecond(),
+                files: vec![("acme.yaml".into(), Arc::from(format!("start: s{n}\n")))],
+            });
+        }
+        assert_eq!(recorder.health().flow_sets_dropped, 2);
+        recorder.shutdown();
+        handle.await.unwrap();
+        let stored = crate::calls::conformance::versions(&db).await;
+        let newest: Vec<String> = (2..handed).map(|n| format!("{n:012x}")).collect();
+        assert_eq!(stored, newest);
+        assert_eq!(recorder.health().flow_sets_kept, 4);
+    }
 }

@@ -356,7 +356,13 @@ impl Sqlite {
                 rusqlite::params![v.version, v.digest, v.served_at, files],
             )
             .map_err(step)?;
-            tx.commit().map_err(|e| err("commit", e))
+            tx.commit().map_err(|e| err("commit", e))?;
+            // The texts just written sit in the writer's page cache (up to 64 MiB), where
+            // a few reloads of a large flow set would keep megabytes of them that no
+            // record write needs: given back now, once per version (the cache holds the
+            // records' index pages again within moments).
+            conn.execute_batch("PRAGMA shrink_memory")
+                .map_err(|e| err("shrink_memory", e))
         })
     }
 
