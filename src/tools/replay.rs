@@ -387,12 +387,13 @@ impl Reason {
                 what,
                 recorded,
             } => {
-                let recorded = recorded.split(' ').next().unwrap_or("");
-                format!("{step} waits for {what}; the recorded call: {recorded}")
+                // `sent digits "2"` → `sent digits`: the kind of input, not its value.
+                let kind: Vec<&str> = recorded.split(' ').take(2).collect();
+                format!("{step} now waits for {what}; the recorded call {}", kind.join(" "))
             }
             Reason::NotAsked { step, recorded } => {
-                let recorded = recorded.split(' ').next().unwrap_or("");
-                format!("{step} does not ask for the recorded {recorded}")
+                let kind = recorded.split(' ').next().unwrap_or("");
+                format!("the recorded {kind} is no longer asked for (the flows go on to {step})")
             }
             Reason::Leaves { .. } => "the call leaves for another URL".to_string(),
             other => other.to_string(),

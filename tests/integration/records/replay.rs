@@ -320,7 +320,7 @@ fn closed_for_good(url: &str) {
         reasons[0]["reason"]
             .as_str()
             .unwrap()
-            .starts_with("main/voicemail waits for a recording"),
+            .starts_with("main/voicemail now waits for a recording; the recorded call sent"),
         "{v}"
     );
 }
