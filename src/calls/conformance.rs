@@ -46,10 +46,56 @@ pub async fn run_all(db: &Database) -> usize {
     stories_hold_every_record(db).await;
     stale_and_prune(db).await;
     hostile_values_are_kept(db).await;
+    webhooks_of_a_page(db).await;
     // Last: their prune deletes every call the checks above stored.
     flow_sets_are_kept_once(db).await;
     flow_sets_are_pruned_with_their_calls(db).await;
-    7
+    8
+}
+
+/// What a replay reads: a page of calls, each with its webhook records only, in order.
+async fn webhooks_of_a_page(db: &Database) {
+    let t = 7_000_000_000_000;
+    let (a, b, c) = (sid(70), sid(71), sid(72));
+    let records = vec![
+        webhook(&a, t + 30, "v7"),
+        webhook(&a, t + 10, "v7"),
+        status(&a, t + 40, "1", "completed", "+12025550170"),
+        webhook(&b, t + 20, "v7"),
+        status(&c, t + 50, "0", "busy", "+12025550172"),
+    ];
+    db.write(Arc::new(records)).await.unwrap();
+    let filter = Filter {
+        since: Some(t),
+        limit: 2,
+        ..Filter::default()
+    };
+    let page = db.webhooks(filter.clone()).await.unwrap();
+    let got: Vec<(String, Vec<i64>)> = page
+        .items
+        .iter()
+        .map(|(call, recs)| (call.call_sid.clone(), recs.iter().map(|r| r.at).collect()))
+        .collect();
+    // Newest first seen first (c, then b), two to a page.
+    assert_eq!(got, [(c.clone(), vec![]), (b.clone(), vec![t + 20])]);
+    let next = page.next.as_deref().and_then(super::Cursor::decode);
+    assert!(next.is_some(), "a second page");
+    let page = db
+        .webhooks(Filter {
+            cursor: next,
+            ..filter
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    let (call, recs) = &page.items[0];
+    assert_eq!(call.call_sid, a);
+    assert_eq!(
+        recs.iter().map(|r| r.at).collect::<Vec<_>>(),
+        [t + 10, t + 30]
+    );
+    assert!(recs.iter().all(|r| r.body.kind() == "webhook"));
+    assert!(page.next.is_none());
 }
 
 async fn duplicates_are_stored_once(db: &Database) {

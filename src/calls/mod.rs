@@ -530,7 +530,7 @@ mod tests {
                 .permissions(),
         );
         assert_eq!(mode & 0o777, 0o600, "{mode:o}");
-        assert_eq!(conformance::run_all(&db).await, 7);
+        assert_eq!(conformance::run_all(&db).await, 8);
         // Reopening runs no migration twice.
         drop(db);
         let again = Database::open(&url).await.unwrap().unwrap();

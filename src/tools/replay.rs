@@ -389,7 +389,10 @@ impl Reason {
             } => {
                 // `sent digits "2"` → `sent digits`: the kind of input, not its value.
                 let kind: Vec<&str> = recorded.split(' ').take(2).collect();
-                format!("{step} now waits for {what}; the recorded call {}", kind.join(" "))
+                format!(
+                    "{step} now waits for {what}; the recorded call {}",
+                    kind.join(" ")
+                )
             }
             Reason::NotAsked { step, recorded } => {
                 let kind = recorded.split(' ').next().unwrap_or("");
