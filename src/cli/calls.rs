@@ -266,21 +266,10 @@ where
 
 fn run_show(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let sid = args.call_sid.trim();
-    let story = match with_database(&args.source, |db| async move { db.story(sid).await }) {
-        Ok(Some(story)) => story,
-        Ok(None) => {
-            let _ = writeln!(
-                err,
-                "error: no call {} in {} (check the CallSid, or --database)",
-                crate::tools::records::clean(sid),
-                args.source.database
-            );
-            return exit::ERRORS;
-        }
-        Err(msg) => {
-            let _ = writeln!(err, "{msg}");
-            return exit::USAGE;
-        }
+    let read = with_database(&args.source, |db| async move { db.story(sid).await });
+    let story = match found(read, sid, &args.source, exit::ERRORS, err) {
+        Ok(story) => story,
+        Err(code) => return code,
     };
     let written = match args.format {
         ShowFormat::Text => records::story_text(&story, &TimeZone::system(), out),
@@ -305,28 +294,12 @@ fn run_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         };
         Ok(Some((call, recorded)))
     });
-    let (call, recorded) = match read {
-        Ok(Some(found)) => found,
-        Ok(None) => {
-            let _ = writeln!(
-                err,
-                "error: no call {} in {} (check the CallSid, or --database)",
-                records::clean(sid),
-                args.source.database
-            );
-            return exit::USAGE;
-        }
-        Err(msg) => {
-            let _ = writeln!(err, "{msg}");
-            return exit::USAGE;
-        }
+    let (call, recorded) = match found(read, sid, &args.source, exit::USAGE, err) {
+        Ok(found) => found,
+        Err(code) => return code,
     };
     let recorded_set = recorded.and_then(|(v, files)| {
-        let texts = files
-            .into_iter()
-            .map(|(n, t)| (std::path::PathBuf::from(n), t))
-            .collect();
-        let set = crate::flow::load_texts(texts).into_servable().ok()?;
+        let set = crate::tools::replay::load_version(files)?;
         Some((format!("the recorded flows (version {v})"), set))
     });
     let (name, set) = match recorded_set {
@@ -365,6 +338,33 @@ fn run_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
                     exit::USAGE
                 }
             }
+        }
+    }
+}
+
+/// The value a one-call read found, or the exit code after saying why not: `missing` when
+/// there is no such call, [`exit::USAGE`] when the database could not be read.
+pub fn found<T>(
+    read: Result<Option<T>, String>,
+    sid: &str,
+    source: &Source,
+    missing: i32,
+    err: &mut dyn Write,
+) -> Result<T, i32> {
+    match read {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => {
+            let _ = writeln!(
+                err,
+                "error: no call {} in {} (check the CallSid, or --database)",
+                records::clean(sid),
+                source.database
+            );
+            Err(missing)
+        }
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}");
+            Err(exit::USAGE)
         }
     }
 }

@@ -10,15 +10,15 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::calls::{Source, finish, with_database};
+use super::calls::{Source, finish, found, with_database};
 use super::exit;
 use crate::calls::when::parse_instant;
 use crate::calls::{Database, Filter, StoreError};
-use crate::flow::{self, FlowSet};
+use crate::flow::FlowSet;
 use crate::tools::records;
 use crate::tools::replay::impact::Impact;
 use crate::tools::replay::render::{self, Context};
-use crate::tools::replay::{Flows, RecordedCall, Replay, When, replay};
+use crate::tools::replay::{Flows, RecordedCall, Replay, When, load_version, replay};
 
 /// `--help` after the options.
 pub fn help() -> String {
@@ -134,14 +134,8 @@ impl Against {
                 continue;
             }
             // A version the store does not have is left out: the replay reports it.
-            if let Some(files) = db.flow_set(v).await? {
-                let texts = files
-                    .into_iter()
-                    .map(|(name, text)| (PathBuf::from(name), text))
-                    .collect();
-                if let Ok(set) = flow::load_texts(texts).into_servable() {
-                    sets.insert(v.to_string(), set);
-                }
+            if let Some(set) = db.flow_set(v).await?.and_then(load_version) {
+                sets.insert(v.to_string(), set);
             }
         }
         Ok(())
@@ -217,21 +211,9 @@ fn one(
         preparing.prepare(&db, &call).await?;
         Ok(Some(call))
     });
-    let call = match read {
-        Ok(Some(call)) => call,
-        Ok(None) => {
-            let _ = writeln!(
-                err,
-                "error: no call {} in {} (check the CallSid, or --database)",
-                records::clean(sid),
-                args.source.database
-            );
-            return exit::USAGE;
-        }
-        Err(msg) => {
-            let _ = writeln!(err, "{msg}");
-            return exit::USAGE;
-        }
+    let call = match found(read, sid, &args.source, exit::USAGE, err) {
+        Ok(call) => call,
+        Err(code) => return code,
     };
     let r = against.replay(&call, when);
     let written = match args.format {

@@ -143,6 +143,17 @@ pub fn simulated_records(
     records
 }
 
+/// Compiles a stored flow set version (`Database::flow_set`'s files) through the one
+/// loader; `None` if it does not load (it did when it was served, so only a store written
+/// by another build could hold one that does not).
+pub fn load_version(files: Vec<(String, String)>) -> Option<FlowSet> {
+    let texts = files
+        .into_iter()
+        .map(|(name, text)| (std::path::PathBuf::from(name), text))
+        .collect();
+    crate::flow::load_texts(texts).into_servable().ok()
+}
+
 /// The instant each webhook is replayed at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum When {
