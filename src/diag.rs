@@ -77,6 +77,8 @@ kinds! {
     BadSchedule = "bad-schedule",
     /// A schedule name that is not defined here or in a shared file.
     UnknownSchedule = "unknown-schedule",
+    /// A `notify` list names a channel no shared file defines.
+    UnknownChannel = "unknown-channel",
     /// A template that names an unknown parameter or variable, or is malformed.
     BadTemplate = "bad-template",
     /// A value outside what Twilio accepts (a digit key that cannot be typed, a bad enum).

@@ -72,6 +72,40 @@ pub struct FlowSet {
     by_name: HashMap<String, FlowId>,
     /// Dialed number → flow.
     numbers: NumberIndex,
+    /// Notification channels by name (shared files' `channels:`).
+    channels: std::collections::BTreeMap<String, Channel>,
+}
+
+/// A notification channel: where `notify` sends a voicemail or a missed call
+/// (docs/flows.md "Notifications").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Channel {
+    /// A JSON POST signed with HMAC-SHA256.
+    Webhook {
+        /// Where to POST.
+        url: Source,
+        /// The signing key (`None`: unsigned).
+        secret: Option<Source>,
+    },
+    /// An email over the server's SMTP relay.
+    Email {
+        /// The recipients.
+        to: Vec<String>,
+        /// The sender, if not the server's default.
+        from: Option<String>,
+    },
+}
+
+/// Where a channel's value comes from: written in the flow file (not a secret), or read
+/// when it is needed from the environment or a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The value itself.
+    Literal(String),
+    /// An environment variable's name.
+    Env(String),
+    /// A file's path.
+    File(String),
 }
 
 impl FlowSet {
@@ -80,12 +114,24 @@ impl FlowSet {
         flows: Vec<Flow>,
         by_name: HashMap<String, FlowId>,
         numbers: NumberIndex,
+        channels: std::collections::BTreeMap<String, Channel>,
     ) -> FlowSet {
         FlowSet {
             flows,
             by_name,
             numbers,
+            channels,
         }
+    }
+
+    /// The notification channel with this name.
+    pub fn channel(&self, name: &str) -> Option<&Channel> {
+        self.channels.get(name)
+    }
+
+    /// Every notification channel, by name.
+    pub fn channels(&self) -> impl Iterator<Item = (&str, &Channel)> {
+        self.channels.iter().map(|(k, v)| (k.as_str(), v))
     }
 
     /// The flow with this name.
@@ -597,6 +643,8 @@ pub struct Dial {
     pub on_busy: Target,
     pub on_no_answer: Target,
     pub on_failed: Target,
+    /// Channels told when nobody answers (busy, no answer, failed).
+    pub notify: Vec<String>,
 }
 
 /// A recording.
@@ -611,6 +659,8 @@ pub struct Record {
     pub transcribe: Option<bool>,
     pub trim: Option<bool>,
     pub next: Target,
+    /// Channels told of the voicemail.
+    pub notify: Vec<String>,
 }
 
 /// A queue.

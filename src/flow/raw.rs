@@ -92,6 +92,47 @@ pub struct RawShared {
     /// Schedules every flow can name.
     #[serde(default)]
     pub schedules: OrderedMap<S<ScheduleSpec>>,
+    /// Notification channels `record` and `dial` steps can name in `notify`.
+    #[serde(default)]
+    pub channels: OrderedMap<S<RawChannel>>,
+}
+
+/// A notification channel (`channels:` in a shared file): exactly one of `webhook`, `email`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChannel {
+    /// Free text for humans.
+    pub description: Option<S<String>>,
+    /// A JSON POST, signed.
+    pub webhook: Option<S<RawWebhookChannel>>,
+    /// An email over SMTP (`switchboard serve --smtp`).
+    pub email: Option<S<RawEmailChannel>>,
+}
+
+/// A webhook channel: where to POST, and the key that signs the body. Secrets come from the
+/// environment or a file, never from the flow file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebhookChannel {
+    /// The URL (`https://…`; `http://` only for a receiver on a private network).
+    pub url: Option<S<String>>,
+    /// The environment variable holding the URL (a Slack incoming webhook's URL is a
+    /// secret).
+    pub url_env: Option<S<String>>,
+    /// The environment variable holding the signing key.
+    pub secret_env: Option<S<String>>,
+    /// A file holding the signing key.
+    pub secret_file: Option<S<String>>,
+}
+
+/// An email channel: who gets it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEmailChannel {
+    /// One address or a list.
+    pub to: Option<S<OneOrMany>>,
+    /// The sender (default: `serve --smtp-from`).
+    pub from: Option<S<String>>,
 }
 
 /// One step: exactly one action field, plus `next` where the action continues.
@@ -578,6 +619,8 @@ pub struct RawDial {
     pub on_no_answer: Option<S<String>>,
     pub on_failed: Option<S<String>>,
     pub on_fail: Option<S<String>>,
+    /// Channels told when nobody answers (busy, no answer, failed).
+    pub notify: Option<S<Vec<S<String>>>>,
 }
 
 /// `record:` — voicemail.
@@ -592,6 +635,8 @@ pub struct RawRecord {
     pub transcribe: Option<S<bool>>,
     pub trim: Option<S<bool>>,
     pub next: Option<S<String>>,
+    /// Channels told of the voicemail.
+    pub notify: Option<S<Vec<S<String>>>>,
 }
 
 /// `enqueue:` — put the caller in a queue.

@@ -514,6 +514,7 @@ fn call_actions(g: &mut Gen) -> (Value, Value, Value, Value, Value) {
             ("on_no_answer", target("When nobody answers (default: on_fail).")),
             ("on_failed", target("When the call fails (default: on_fail).")),
             ("on_fail", target("Any unanswered outcome without its own target.")),
+            ("notify", notify("Channels told when nobody answers (busy, no answer, failed).")),
         ],
         &["to"],
     );
@@ -529,6 +530,7 @@ fn call_actions(g: &mut Gen) -> (Value, Value, Value, Value, Value) {
             ("transcribe", boolean("Ask Twilio for a transcription.")),
             ("trim", boolean("Trim silence.")),
             ("next", target("After the recording.")),
+            ("notify", notify("Channels told of the voicemail.")),
         ],
         &[],
     );
@@ -663,6 +665,49 @@ fn schedule_def(g: &mut Gen, defs: &mut Map<String, Value>) {
     defs.insert("schedule".into(), schedule);
 }
 
+/// A step's `notify` list.
+fn notify(description: &str) -> Value {
+    json!({
+        "type": "array",
+        "items": { "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$" },
+        "description": description,
+    })
+}
+
+/// One notification channel: a signed webhook or an email.
+fn channel_schema() -> Value {
+    let env = json!({ "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" });
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "description": { "type": "string", "description": "Free text for humans." },
+            "webhook": {
+                "type": "object",
+                "additionalProperties": false,
+                "description": "A JSON POST signed with HMAC-SHA256 (Slack-compatible `text`).",
+                "properties": {
+                    "url": { "type": "string", "pattern": "^https?://", "description": "Where to POST." },
+                    "url_env": { "allOf": [env], "description": "The environment variable holding the URL." },
+                    "secret_env": { "allOf": [env], "description": "The environment variable holding the signing key." },
+                    "secret_file": { "type": "string", "description": "A file holding the signing key." }
+                }
+            },
+            "email": {
+                "type": "object",
+                "additionalProperties": false,
+                "description": "An email over the server's SMTP relay (serve --smtp).",
+                "properties": {
+                    "to": { "anyOf": [{ "type": "string" }, { "type": "array", "items": { "type": "string" }, "minItems": 1 }], "description": "Recipients." },
+                    "from": { "type": "string", "description": "The sender (default: serve --smtp-from)." }
+                },
+                "required": ["to"]
+            }
+        },
+        "oneOf": [{ "required": ["webhook"] }, { "required": ["email"] }]
+    })
+}
+
 /// The flow-file schema (and the problems the key tables have, if any).
 fn flow_schema_checked() -> (Value, Vec<String>) {
     let mut g = Gen::default();
@@ -702,6 +747,14 @@ fn flow_schema_checked() -> (Value, Vec<String>) {
     );
     // Shared files have no steps; a flow with steps needs a start.
     root["dependencies"] = json!({ "steps": ["start"] });
+    // `channels` is a shared file's key only (the loader refuses it in a flow file); one
+    // schema serves both kinds of file.
+    root["properties"]["channels"] = json!({
+        "type": "object",
+        "description": "Notification channels `notify` names (shared files, `_*.yaml`, only).",
+        "propertyNames": { "pattern": "^[A-Za-z0-9_-]{1,64}$" },
+        "additionalProperties": channel_schema(),
+    });
     // Shared files use a subset of the flow keys; checking that here keeps one schema valid
     // for both.
     if let Some(shared) = fields_of::<RawShared>() {

@@ -136,6 +136,7 @@ impl FlowCompiler<'_> {
             on_busy,
             on_no_answer,
             on_failed,
+            notify: self.notify(d.notify.as_ref()),
         }
     }
 }

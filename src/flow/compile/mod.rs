@@ -10,6 +10,7 @@
 //! `prompt` (prompts, URLs, templates), `cond` (route conditions), `gather` (menus and
 //! asks), `dial`, and `numbers` (the number index).
 
+mod channels;
 mod cond;
 mod dial;
 mod flow;
@@ -66,6 +67,9 @@ pub struct ParsedShared {
 struct Shared {
     vars: HashMap<String, String>,
     schedules: HashMap<String, (Arc<Path>, ScheduleSpec)>,
+    /// Notification channels: where each is defined, and the channel (`None` when its
+    /// definition has errors: steps may still name it).
+    channels: HashMap<String, (Loc, Option<crate::flow::model::Channel>)>,
 }
 
 /// Source positions the checker needs after compilation.
@@ -196,7 +200,8 @@ pub fn compile(
     }
 
     let numbers = numbers::index_numbers(&flows, diags);
-    (FlowSet::new(out, by_name, numbers), metas)
+    let channels = channels::compiled(&shared);
+    (FlowSet::new(out, by_name, numbers, channels), metas)
 }
 
 fn merge_shared(shared: Vec<ParsedShared>, diags: &mut Vec<Diagnostic>) -> Shared {
@@ -249,6 +254,19 @@ fn merge_shared(shared: Vec<ParsedShared>, diags: &mut Vec<Diagnostic>) -> Share
             }
             seen_sched.insert(k.value.clone(), loc);
             out.schedules.insert(k.value, (ps.file.clone(), v.value));
+        }
+        for (k, v) in &ps.raw.channels.0 {
+            let loc = Loc::at(&ps.file, k.referenced);
+            if let Some((prev, _)) = out.channels.get(&k.value) {
+                diags.push(Diagnostic::error(
+                    Kind::Duplicate,
+                    loc,
+                    format!("channel `{}` is already defined at {prev}", k.value),
+                ));
+                continue;
+            }
+            let c = channels::channel(&ps.file, k, v, diags);
+            out.channels.insert(k.value.clone(), (loc, c));
         }
     }
     out

@@ -285,6 +285,7 @@ impl FlowCompiler<'_> {
             transcribe: r.transcribe.as_ref().map(|v| v.value),
             trim: r.trim.as_ref().map(|v| v.value),
             next,
+            notify: self.notify(r.notify.as_ref()),
         }
     }
 
