@@ -96,10 +96,47 @@ pub struct Outcome {
     pub routed: Option<Routed>,
     /// True when a run-time failure produced the safe document.
     pub failed: bool,
+    /// What `notify` channels must hear of: a voicemail left at a `record` step, a `dial`
+    /// nobody answered. Empty for steps without `notify`.
+    pub notices: Vec<Notice>,
     /// Values that must not be stored in clear: what the caller entered at a
     /// `sensitive: true` ask, and the current values of the variables such asks set. Empty
     /// for flows without one. The call store passes the trace through [`redact`] with them.
     pub secrets: Vec<String>,
+}
+
+/// Something a flow's `notify` list must be told of (docs/flows.md "Notifications").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// What happened.
+    pub kind: NoticeKind,
+    /// The flow.
+    pub flow: String,
+    /// The `record` or `dial` step.
+    pub step: String,
+    /// The channels to tell, as the step names them.
+    pub channels: Vec<String>,
+    /// The recording will be transcribed: worth waiting a little for the transcript.
+    pub transcribe: bool,
+}
+
+/// The events notifications are sent for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// A `record` step got a recording.
+    Voicemail,
+    /// Nobody answered a `dial` step (busy, no answer, failed).
+    MissedCall,
+}
+
+impl NoticeKind {
+    /// Its name in records, payloads and metrics: `voicemail`, `missed_call`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Voicemail => "voicemail",
+            NoticeKind::MissedCall => "missed_call",
+        }
+    }
 }
 
 /// How a webhook found its flow.

@@ -36,6 +36,8 @@ pub(super) struct Run<'a> {
     pub(super) routed: Option<Routed>,
     /// What the caller entered at a sensitive ask in this run ([`Outcome::secrets`]).
     pub(super) secrets: Vec<String>,
+    /// What `notify` channels must hear of ([`Outcome::notices`]).
+    pub(super) notices: Vec<Notice>,
 }
 
 impl Scope for Run<'_> {
@@ -81,6 +83,7 @@ impl<'a> Run<'a> {
             flow: None,
             routed: None,
             secrets: Vec::new(),
+            notices: Vec::new(),
         }
     }
 
@@ -114,6 +117,7 @@ impl<'a> Run<'a> {
             twiml,
             response: self.resp,
             secrets,
+            notices: self.notices,
             trace: self.trace,
             flow: self
                 .flow
@@ -205,6 +209,17 @@ impl<'a> Run<'a> {
             (Some(Wait::Ask), Action::Ask(a)) => self.ask_result(fid, sid, a)?,
             (Some(Wait::Dial), Action::Dial(d)) => self.dial_result(fid, sid, d)?,
             (Some(Wait::Record), Action::Record(r)) => {
+                if !r.notify.is_empty()
+                    && self.params.get("RecordingUrl").is_some_and(|u| !u.is_empty())
+                {
+                    self.notices.push(Notice {
+                        kind: NoticeKind::Voicemail,
+                        flow: flow.to_string(),
+                        step: step.to_string(),
+                        channels: r.notify.clone(),
+                        transcribe: r.transcribe == Some(true),
+                    });
+                }
                 self.trace.push(Event::Result {
                     step: step.to_string(),
                     outcome: format!(
