@@ -102,13 +102,23 @@ pub struct Story {
     pub truncated: bool,
 }
 
+/// The most webhooks of one call a replay reads: a call with more is not replayed (it
+/// would take a webhook every ten seconds for three hours), so one call, forged or looping,
+/// cannot make a replay's page unbounded.
+pub const MAX_REPLAY_WEBHOOKS: usize = 1_000;
+
 /// `SELECT` of the webhook records of `calls` calls (`$1`..`$n`, their `CallSid`s): what a
-/// replay reads for a page of calls in one query.
+/// replay reads for a page of calls in one query; at most [`MAX_REPLAY_WEBHOOKS`] + 1 a
+/// call (the one more says there are more).
 pub fn webhooks_sql(calls: usize) -> String {
     let list: Vec<String> = (1..=calls).map(|i| format!("${i}")).collect();
     format!(
-        "SELECT body FROM records WHERE kind = 'webhook' AND call_sid IN ({}) ORDER BY call_sid, at, key",
-        list.join(", ")
+        "SELECT body FROM (SELECT body, call_sid, at, key, \
+         ROW_NUMBER() OVER (PARTITION BY call_sid ORDER BY at, key) AS n \
+         FROM records WHERE kind = 'webhook' AND call_sid IN ({})) AS w \
+         WHERE n <= {} ORDER BY call_sid, at, key",
+        list.join(", "),
+        MAX_REPLAY_WEBHOOKS + 1
     )
 }
 

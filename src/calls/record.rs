@@ -451,7 +451,8 @@ impl Record {
             })
             .map(|(name, v)| (storable(name), scrub(v)))
             .collect();
-        let twiml = scrub(&String::from_utf8_lossy(a.twiml));
+        let mut twiml = storable(&String::from_utf8_lossy(a.twiml));
+        crate::engine::redact_document(&mut twiml, a.secrets);
         Some(Record {
             key,
             call_sid,

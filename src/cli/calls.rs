@@ -327,7 +327,15 @@ fn run_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
                 .write(true)
                 .create_new(true)
                 .open(path)
-                .and_then(|mut f| f.write_all(text.as_bytes()));
+                .and_then(|mut f| {
+                    let done = f.write_all(text.as_bytes()).and_then(|()| f.sync_all());
+                    if done.is_err() {
+                        // Half a test file would fail `switchboard test` for the wrong
+                        // reason; the file was created here, so it is ours to remove.
+                        let _ = std::fs::remove_file(path);
+                    }
+                    done
+                });
             match written {
                 Ok(()) => {
                     let _ = writeln!(err, "wrote {}", path.display());

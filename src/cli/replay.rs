@@ -106,8 +106,9 @@ pub struct Args {
 pub enum Against {
     /// One directory's set.
     Dir(PathBuf, FlowSet),
-    /// The versions in the store, loaded as calls need them (`None`: not stored).
-    Recorded(HashMap<String, FlowSet>),
+    /// The versions in the store, loaded as calls need them, and those the store does not
+    /// have (asked once).
+    Recorded(HashMap<String, FlowSet>, std::collections::HashSet<String>),
 }
 
 impl Against {
@@ -115,27 +116,32 @@ impl Against {
         Context {
             flows: match self {
                 Against::Dir(dir, _) => dir.display().to_string(),
-                Against::Recorded(_) => "the recorded flows".to_string(),
+                Against::Recorded(..) => "the recorded flows".to_string(),
             },
             at: match when {
-                When::Recorded => "the recorded".to_string(),
-                When::StartingAt(t) => format!("{t}-based"),
+                When::Recorded => "the recorded times".to_string(),
+                When::StartingAt(t) => format!("calls moved to start at {t}"),
             },
         }
     }
 
     /// Loads from the store the versions `call` needs that are not loaded yet.
     pub async fn prepare(&mut self, db: &Database, call: &RecordedCall) -> Result<(), StoreError> {
-        let Against::Recorded(sets) = self else {
+        let Against::Recorded(sets, missing) = self else {
             return Ok(());
         };
         for v in call.versions() {
-            if sets.contains_key(v) {
+            if sets.contains_key(v) || missing.contains(v) {
                 continue;
             }
             // A version the store does not have is left out: the replay reports it.
-            if let Some(set) = db.flow_set(v).await?.and_then(load_version) {
-                sets.insert(v.to_string(), set);
+            match db.flow_set(v).await?.and_then(load_version) {
+                Some(set) => {
+                    sets.insert(v.to_string(), set);
+                }
+                None => {
+                    missing.insert(v.to_string());
+                }
             }
         }
         Ok(())
@@ -145,7 +151,7 @@ impl Against {
     pub fn replay(&self, call: &RecordedCall, when: When) -> Replay {
         let flows = match self {
             Against::Dir(_, set) => Flows::Candidate(set),
-            Against::Recorded(sets) => Flows::Recorded(sets),
+            Against::Recorded(sets, _) => Flows::Recorded(sets),
         };
         replay(call, flows, when)
     }
@@ -171,7 +177,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         },
     };
     let mut against = if args.flows == "recorded" {
-        Against::Recorded(HashMap::new())
+        Against::Recorded(HashMap::new(), std::collections::HashSet::new())
     } else {
         let dir = PathBuf::from(&args.flows);
         match super::load_flows(&dir, err) {
@@ -226,8 +232,10 @@ fn one(
     }
 }
 
-/// Calls read from the store per query.
-const PAGE: u32 = 500;
+/// Calls read from the store per query: with at most
+/// [`MAX_REPLAY_WEBHOOKS`](crate::calls::query::MAX_REPLAY_WEBHOOKS) webhooks each, a page
+/// stays within a few hundred megabytes whatever the calls.
+const PAGE: u32 = 100;
 
 fn window(
     args: &Args,
@@ -254,14 +262,14 @@ fn window(
         while seen < limit {
             let page = db.webhooks(filter.clone()).await?;
             for (c, recs) in page.items {
-                if seen == limit {
-                    break;
-                }
-                seen += 1;
                 // A dialed leg is part of its parent's call (its webhooks are the parent's).
                 if c.parent_call_sid.is_some() {
                     continue;
                 }
+                if seen == limit {
+                    break;
+                }
+                seen += 1;
                 let call = RecordedCall::from_records(&c.call_sid, recs);
                 against.prepare(&db, &call).await?;
                 impact.add(&against.replay(&call, when));

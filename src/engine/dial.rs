@@ -121,13 +121,18 @@ impl<'a> Run<'a> {
             ),
         });
         let last_leg = !d.sequential || (self.state.leg as usize + 1) >= d.to.len();
-        if last_leg && !d.notify.is_empty() && matches!(status.as_str(), "busy" | "no-answer" | "failed")
+        if last_leg
+            && !d.notify.is_empty()
+            && matches!(status.as_str(), "busy" | "no-answer" | "failed")
         {
             // Nobody answered the whole dial: a missed call (a leg of a sequential dial
             // that rings the next is not one).
             self.notices.push(Notice {
                 kind: NoticeKind::MissedCall,
-                flow: self.set.get(f).map_or_else(|| "?".to_string(), |fl| fl.name.clone()),
+                flow: self
+                    .set
+                    .get(f)
+                    .map_or_else(|| "?".to_string(), |fl| fl.name.clone()),
                 step: self.step_name(f, s),
                 channels: d.notify.clone(),
                 transcribe: false,

@@ -25,7 +25,7 @@ use jiff::Timestamp;
 
 pub use crate::form::Params;
 pub use state::{CallState, Wait};
-pub use trace::{Event, REDACTED, redact, redact_text};
+pub use trace::{Event, REDACTED, redact, redact_document, redact_text};
 
 use crate::flow::FlowSet;
 use crate::flow::model::{FlowId, NumberMatch};

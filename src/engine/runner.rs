@@ -210,7 +210,10 @@ impl<'a> Run<'a> {
             (Some(Wait::Dial), Action::Dial(d)) => self.dial_result(fid, sid, d)?,
             (Some(Wait::Record), Action::Record(r)) => {
                 if !r.notify.is_empty()
-                    && self.params.get("RecordingUrl").is_some_and(|u| !u.is_empty())
+                    && self
+                        .params
+                        .get("RecordingUrl")
+                        .is_some_and(|u| !u.is_empty())
                 {
                     self.notices.push(Notice {
                         kind: NoticeKind::Voicemail,

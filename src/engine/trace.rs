@@ -152,6 +152,31 @@ pub fn redact_text(text: &mut String, secrets: &[String]) {
     scrub(text, &longest_first(secrets));
 }
 
+/// Replaces every secret in a TwiML document the engine wrote, in each form it can take
+/// there: as is, escaped as XML text or attribute, and form-encoded in an action URL's call
+/// state (`v.pin=12%2334`, `open+sesame`).
+pub fn redact_document(twiml: &mut String, secrets: &[String]) {
+    if secrets.is_empty() {
+        return;
+    }
+    let mut forms: Vec<String> = Vec::new();
+    for s in secrets.iter().filter(|s| !s.is_empty()) {
+        let encoded: String = form_urlencoded::byte_serialize(s.as_bytes()).collect();
+        for f in [
+            crate::twiml::escaped(s, false),
+            crate::twiml::escaped(s, true),
+            crate::twiml::escaped(&encoded, true),
+            encoded,
+            s.clone(),
+        ] {
+            if !f.is_empty() && !forms.contains(&f) {
+                forms.push(f);
+            }
+        }
+    }
+    scrub(twiml, &longest_first(&forms));
+}
+
 /// The non-empty secrets, longest first, so one that contains another is replaced whole.
 fn longest_first(secrets: &[String]) -> Vec<&str> {
     let mut secrets: Vec<&str> = secrets

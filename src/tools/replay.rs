@@ -352,6 +352,14 @@ pub enum Reason {
         /// The step that heard it.
         step: String,
     },
+    /// A webhook of the call is missing from the record (dropped under load, or not
+    /// readable): the next recorded one is not where the recorded document pointed.
+    Gap {
+        /// The step the recorded webhook resumed.
+        step: String,
+    },
+    /// The call has more webhooks than a replay reads.
+    TooLong,
     /// The flow set version that answered is not stored.
     FlowsNotStored {
         /// The version.
@@ -410,6 +418,7 @@ impl Reason {
                 format!("the recorded {kind} is no longer asked for (the flows go on to {step})")
             }
             Reason::Leaves { .. } => "the call leaves for another URL".to_string(),
+            Reason::Gap { .. } => "a webhook is missing from the record".to_string(),
             other => other.to_string(),
         }
     }
@@ -428,6 +437,15 @@ impl std::fmt::Display for Reason {
             Reason::FlowsNotStored { version } => {
                 write!(f, "flow set version {version} is not in the store")
             }
+            Reason::Gap { step } => write!(
+                f,
+                "a webhook before {step} is missing from the record (dropped under load?)"
+            ),
+            Reason::TooLong => write!(
+                f,
+                "the call has more than {} webhooks",
+                crate::calls::query::MAX_REPLAY_WEBHOOKS
+            ),
             Reason::WaitsFor {
                 step,
                 what,
@@ -515,8 +533,9 @@ fn path_of<'a>(sides: impl Iterator<Item = &'a Side>) -> Vec<String> {
 
 /// Where the replayed document sends the call next.
 enum Next {
-    /// Twilio requests this URL.
-    Url(String),
+    /// Twilio requests this URL (with what the gather heard, when the candidate's gather
+    /// hears the recorded input differently).
+    Url(String, Option<Heard>),
     /// The call ends.
     End,
     /// The replay cannot go on.
@@ -535,6 +554,9 @@ fn walk(
     };
     if first.endpoint != "voice" {
         return Some((0, Reason::NoStart));
+    }
+    if call.webhooks.len() > crate::calls::query::MAX_REPLAY_WEBHOOKS {
+        return Some((0, Reason::TooLong));
     }
     let start = first.now;
     let at = |now: i64| match when {
@@ -574,10 +596,14 @@ fn walk(
             let step = w.resumed.clone().unwrap_or_else(|| "/voice".into());
             return stop(pairs, pair, Some(Reason::Redacted { step }));
         }
-        let url = match &previous {
-            None => "/voice".to_string(),
+        if i > 0 && gap(&call.webhooks[i - 1], w) {
+            let step = w.resumed.clone().unwrap_or_else(|| "/voice".into());
+            return stop(pairs, pair, Some(Reason::Gap { step }));
+        }
+        let (url, heard) = match &previous {
+            None => ("/voice".to_string(), None),
             Some((doc, step)) => match next(doc, Some(&w.inputs), step) {
-                Next::Url(u) => u,
+                Next::Url(u, heard) => (u, heard),
                 // The replay hung up where the recorded call went on: the new path is
                 // complete, and shorter.
                 Next::End => return stop(pairs, pair, None),
@@ -588,7 +614,12 @@ fn walk(
             let version = w.flow_version.clone();
             return stop(pairs, pair, Some(Reason::FlowsNotStored { version }));
         };
-        let (outcome, resumed) = match run_one(set, w, &url, at(w.now), &call.call_sid) {
+        let request = Request {
+            recorded: w,
+            heard: heard.as_ref(),
+            call_sid: &call.call_sid,
+        };
+        let (outcome, resumed) = match run_one(set, &request, &url, at(w.now)) {
             Ok(r) => r,
             Err(reason) => return stop(pairs, pair, Some(reason)),
         };
@@ -613,24 +644,43 @@ fn follow_past_the_end(
     at: impl Fn(i64) -> Timestamp,
 ) -> Option<(usize, Reason)> {
     let (mut doc, mut step) = previous?;
-    let recorded_waited = last.trace.0.iter().any(|e| matches!(e, Event::Wait { .. }));
-    if recorded_waited {
-        // The caller hung up while the recorded flow waited for them: they hang up at the
-        // same point of the replay.
+    if !ended_the_call(last) {
+        // The recorded document waited for the caller, or sent Twilio on (a redirect) and
+        // nothing more came: the caller hung up there, and hangs up at the same point of the
+        // replay.
         return None;
     }
     let set = flows.for_version(&last.flow_version)?;
+    let mut w = last.clone();
+    w.inputs = BTreeMap::new();
+    w.params
+        .retain(|(k, _)| !GATHER_RESULTS.contains(&k.as_str()));
     for _ in 0..MAX_EXTRA_WEBHOOKS {
-        let url = match next(&doc, None, &step) {
-            Next::Url(u) => u,
-            Next::End => return None,
-            Next::Stop(reason) => return Some((pairs.len(), reason)),
+        let stopped = |pairs: &mut Vec<Pair>, reason| {
+            // A row for the webhook the replay could not make, so the table shows it.
+            pairs.push(Pair {
+                input: "(the recorded call had ended)".to_string(),
+                recorded: None,
+                replayed: None,
+            });
+            Some((pairs.len() - 1, reason))
         };
-        let mut w = last.clone();
-        w.inputs = BTreeMap::new();
-        let (outcome, resumed) = match run_one(set, &w, &url, at(last.now), &call.call_sid) {
+        let url = match next(&doc, None, &step) {
+            Next::Url(u, _) => u,
+            Next::End => return None,
+            Next::Stop(reason) => return stopped(pairs, reason),
+        };
+        let request = Request {
+            recorded: &w,
+            heard: None,
+            call_sid: &call.call_sid,
+        };
+        let (outcome, resumed) = match run_one(set, &request, &url, at(last.now)) {
             Ok(r) => r,
-            Err(reason) => return Some((pairs.len(), reason)),
+            // Sent outside switchboard where the recorded call had ended: the replayed call
+            // leaves too, complete.
+            Err(Reason::Leaves { .. }) => return None,
+            Err(reason) => return stopped(pairs, reason),
         };
         step = waiting_step(&outcome.trace);
         pairs.push(Pair {
@@ -643,14 +693,53 @@ fn follow_past_the_end(
     None
 }
 
+/// Parameters a gather's result sets (replaced by what the candidate's gather makes of the
+/// caller's input).
+const GATHER_RESULTS: &[&str] = &["Digits", "SpeechResult", "Confidence", "FinishedOnKey"];
+
+/// One request of a replay: the recorded webhook, and what the candidate's gather heard.
+struct Request<'a> {
+    /// The recorded webhook (its parameters).
+    recorded: &'a Webhook,
+    /// What the replayed gather made of the caller's input, when it differs.
+    heard: Option<&'a Heard>,
+    /// The call's `CallSid`.
+    call_sid: &'a str,
+}
+
+impl Request<'_> {
+    fn params(&self) -> Params {
+        let mut pairs = self.recorded.request(self.call_sid);
+        match self.heard {
+            None => {}
+            Some(Heard::Silence) => pairs.retain(|(k, _)| !GATHER_RESULTS.contains(&k.as_str())),
+            Some(Heard::Digits(d)) => {
+                pairs.retain(|(k, _)| k != "Digits");
+                pairs.push(("Digits".to_string(), d.clone()));
+            }
+        }
+        Params::from_pairs(pairs)
+    }
+}
+
+/// What a replayed gather made of the recorded input, when Twilio would send something
+/// other than what was recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Heard {
+    /// Nothing (keys at a speech-only gather, speech at a keys-only one).
+    Silence,
+    /// These digits (another `numDigits` or finish key).
+    Digits(String),
+}
+
 /// Sends one recorded request to `url` (as written in the replayed document, or `/voice`).
 fn run_one(
     set: &FlowSet,
-    w: &Webhook,
+    request: &Request<'_>,
     url: &str,
     now: Timestamp,
-    call_sid: &str,
 ) -> Result<(Outcome, Option<String>), Reason> {
+    let w = request.recorded;
     let cfg = Config {
         base_url: w.base_url.clone(),
         apology: w
@@ -659,7 +748,7 @@ fn run_one(
             .unwrap_or_else(|| Config::default().apology),
         ..Config::default()
     };
-    let params = Params::from_pairs(w.request(call_sid));
+    let params = request.params();
     let path = if url == "/voice" {
         Some(action_url::ActionUrl {
             path: VoicePath::Incoming,
@@ -705,16 +794,18 @@ fn waiting_step(trace: &[Event]) -> String {
 /// What a request carried, in words (`digits "2"`, `dial no-answer`, `nothing`).
 pub fn describe_input(inputs: &BTreeMap<String, String>) -> String {
     let get = |k: &str| inputs.get(k).map(String::as_str);
+    if get("RecordingUrl").is_some() {
+        return match get("RecordingDuration") {
+            Some(d) => format!("recording {d}s"),
+            None => "recording".to_string(),
+        };
+    }
     if let Some(d) = get("Digits") {
         format!("digits {d:?}")
     } else if let Some(s) = get("SpeechResult") {
         format!("speech {s:?}")
     } else if let Some(s) = get("DialCallStatus") {
         format!("dial {s}")
-    } else if let Some(d) = get("RecordingDuration") {
-        format!("recording {d}s")
-    } else if get("RecordingUrl").is_some() {
-        "recording".to_string()
     } else if let Some(q) = get("QueueResult") {
         format!("queue {q}")
     } else {
@@ -722,8 +813,68 @@ pub fn describe_input(inputs: &BTreeMap<String, String>) -> String {
     }
 }
 
+/// Digits or speech answering a gather (a recording's action also carries `Digits`, the
+/// key or `hangup` that ended it: that is not an answer).
 fn has_caller_input(inputs: &BTreeMap<String, String>) -> bool {
-    inputs.contains_key("Digits") || inputs.contains_key("SpeechResult")
+    !inputs.contains_key("RecordingUrl")
+        && (inputs.contains_key("Digits") || inputs.contains_key("SpeechResult"))
+}
+
+/// What the candidate's gather `g` hears of the recorded input, when it differs from what
+/// was recorded: keys pass through its `numDigits` and finish key (as Twilio applies
+/// them); speech needs a gather that listens for speech, keys one that listens for keys.
+fn heard_by(g: &crate::twiml::Gather, inputs: &BTreeMap<String, String>) -> Option<Heard> {
+    let listens = g.input.as_deref().unwrap_or("dtmf");
+    if inputs.contains_key("SpeechResult") && !inputs.contains_key("Digits") {
+        return (!listens.contains("speech")).then_some(Heard::Silence);
+    }
+    let digits = inputs.get("Digits")?;
+    if !listens.contains("dtmf") {
+        return Some(Heard::Silence);
+    }
+    let mut keys = digits.clone();
+    keys.push_str(inputs.get("FinishedOnKey").map_or("", String::as_str));
+    let (result, _) = simulate::play::gather_result(g, &keys, &mut Vec::new());
+    let heard = result
+        .into_iter()
+        .find(|(k, _)| k == "Digits")
+        .map(|(_, v)| v);
+    match heard {
+        None => Some(Heard::Silence),
+        Some(d) if d.is_empty() => Some(Heard::Silence),
+        Some(d) if d == *digits => None,
+        Some(d) => Some(Heard::Digits(d)),
+    }
+}
+
+/// The recorded document ended the call itself (no wait, no redirect): the caller was still
+/// on the line when it did.
+fn ended_the_call(w: &Webhook) -> bool {
+    let waited = w.trace.0.iter().any(|e| matches!(e, Event::Wait { .. }));
+    if waited {
+        return false;
+    }
+    if w.twiml.is_empty() {
+        // A record from before documents were kept: the trace says whether it hung up.
+        return w.trace.0.contains(&Event::Hangup);
+    }
+    !w.twiml.contains("<Redirect")
+}
+
+/// The record skips a webhook: `w` is not a request the previous recorded document could
+/// have made (checked when that document is stored).
+fn gap(before: &Webhook, w: &Webhook) -> bool {
+    let Some(step) = &w.resumed else {
+        // A second `/voice` for the same call.
+        return true;
+    };
+    if before.twiml.is_empty() {
+        return false;
+    }
+    let path = format!("/voice/{step}");
+    !["?", "\"", "<"]
+        .iter()
+        .any(|end| before.twiml.contains(&format!("{path}{end}")))
 }
 
 fn has_outcome(inputs: &BTreeMap<String, String>) -> bool {
@@ -752,18 +903,25 @@ fn next(doc: &Response, inputs: Option<&BTreeMap<String, String>>, step: &str) -
             Verb::Say(_) | Verb::Play(_) | Verb::Pause(_) | Verb::Leave => {}
             Verb::Gather(g) => {
                 let Some(action) = &g.action else { continue };
-                match inputs {
+                let heard = match inputs {
                     None => return waits("input"),
-                    Some(i) if has_caller_input(i) => return Next::Url(action.clone()),
+                    Some(i) if has_caller_input(i) => heard_by(g, i),
                     // A dial, recording or queue outcome is not a silent caller: the call
                     // was elsewhere when it was recorded.
                     Some(i) if has_outcome(i) => return waits("input"),
-                    // Silence: Twilio requests the action only with actionOnEmptyResult,
-                    // else it goes on to the next verb.
-                    Some(_) if g.action_on_empty_result == Some(true) => {
-                        return Next::Url(action.clone());
-                    }
-                    Some(_) => {}
+                    Some(_) => None,
+                };
+                let silent = match inputs {
+                    Some(i) if has_caller_input(i) => heard == Some(Heard::Silence),
+                    _ => true,
+                };
+                if !silent {
+                    return Next::Url(action.clone(), heard);
+                }
+                // Silence: Twilio requests the action only with actionOnEmptyResult, else
+                // it goes on to the next verb.
+                if g.action_on_empty_result == Some(true) {
+                    return Next::Url(action.clone(), Some(Heard::Silence));
                 }
             }
             Verb::Dial(d) => {
@@ -771,7 +929,7 @@ fn next(doc: &Response, inputs: Option<&BTreeMap<String, String>>, step: &str) -
                 let conference = d.nouns.iter().any(|n| matches!(n, DialNoun::Conference(_)));
                 match inputs {
                     Some(i) if i.contains_key("DialCallStatus") || conference => {
-                        return Next::Url(action.clone());
+                        return Next::Url(action.clone(), None);
                     }
                     _ => return waits("a dial outcome"),
                 }
@@ -779,7 +937,9 @@ fn next(doc: &Response, inputs: Option<&BTreeMap<String, String>>, step: &str) -
             Verb::Record(r) => {
                 let Some(action) = &r.action else { continue };
                 match inputs {
-                    Some(i) if i.contains_key("RecordingUrl") => return Next::Url(action.clone()),
+                    Some(i) if i.contains_key("RecordingUrl") => {
+                        return Next::Url(action.clone(), None);
+                    }
                     // An empty recording: Twilio goes on to the next verb.
                     Some(i) if !has_outcome(i) => {}
                     _ => return waits("a recording"),
@@ -788,7 +948,9 @@ fn next(doc: &Response, inputs: Option<&BTreeMap<String, String>>, step: &str) -
             Verb::Enqueue(e) => {
                 let Some(action) = &e.action else { continue };
                 match inputs {
-                    Some(i) if i.contains_key("QueueResult") => return Next::Url(action.clone()),
+                    Some(i) if i.contains_key("QueueResult") => {
+                        return Next::Url(action.clone(), None);
+                    }
                     _ => return waits("the caller to leave the queue"),
                 }
             }
@@ -799,7 +961,7 @@ fn next(doc: &Response, inputs: Option<&BTreeMap<String, String>>, step: &str) -
                         recorded: describe_input(i),
                     });
                 }
-                return Next::Url(r.url.clone());
+                return Next::Url(r.url.clone(), None);
             }
             Verb::Hangup | Verb::Reject(_) => return Next::End,
         }

@@ -23,7 +23,7 @@ mod write;
 
 pub use model::*;
 pub use read::read_twiml;
-pub use write::strip_forbidden;
+pub use write::{escaped, strip_forbidden};
 
 /// Twilio's limit on the size of a TwiML response body (error 11750).
 pub const MAX_DOCUMENT_BYTES: usize = 64_000;

@@ -488,6 +488,13 @@ fn write_attr(out: &mut String, name: &str, value: &impl AttrValue) {
     out.push('"');
 }
 
+/// `s` as the writer puts it in a document: in text, or in a double-quoted attribute value.
+pub fn escaped(s: &str, attribute: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    push_escaped(&mut out, s, attribute);
+    out
+}
+
 /// Appends `s` stripped of forbidden characters and escaped for text
 /// (`attribute == false`) or for a double-quoted attribute value.
 ///

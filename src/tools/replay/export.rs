@@ -180,9 +180,24 @@ fn waited_for(w: &Webhook) -> Option<&'static str> {
     })
 }
 
-/// A YAML double-quoted scalar (JSON's escapes are YAML's).
+/// A YAML double-quoted scalar: `"` and `\\` escaped, and every character YAML would
+/// refuse or fold raw (controls, DEL, C1, line and paragraph separators, a BOM) written as
+/// a `\\uXXXX` escape, so any caller-ID text round-trips.
 fn q(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn list(items: &[String]) -> String {

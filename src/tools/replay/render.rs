@@ -45,7 +45,7 @@ pub fn replay_text(
         ));
     }
     s.push_str(&format!(
-        "\nreplayed against {} at {} times\n\n",
+        "\nreplayed against {} at {}\n\n",
         clean(&ctx.flows),
         ctx.at
     ));
@@ -184,7 +184,7 @@ pub fn replay_json(r: &Replay, ctx: &Context, out: &mut dyn Write) -> io::Result
 /// The impact of a candidate on a window of calls.
 pub fn impact_text(i: &Impact, ctx: &Context, window: &str, out: &mut dyn Write) -> io::Result<()> {
     let mut s = format!(
-        "Replayed {} call{} {window} against {} at {} times:\n",
+        "Replayed {} call{} {window} against {} at {}:\n",
         i.calls,
         plural(i.calls),
         clean(&ctx.flows),

@@ -369,3 +369,158 @@ fn exported_cases_pass_and_say_how_the_call_ended() {
     let e = export::export(&secret, None, &check).unwrap_err();
     assert!(e.to_string().contains("acme/account"), "{e}");
 }
+
+#[test]
+fn a_sensitive_answer_is_in_no_stored_form_and_stops_the_replay() {
+    let flow = r#"numbers: ["+14155550100"]
+start: code
+steps:
+  code:
+    ask:
+      prompt: "Say or key your code."
+      input: dtmf speech
+      finish_on_key: "*"
+      save_as: code
+      sensitive: true
+      next: next
+  next:
+    menu:
+      prompt: "Press 1 to hear your code again."
+      options: { "1": next }
+"#;
+    let set = crate::flow::load_texts(vec![(PathBuf::from("vault.yaml"), flow.to_string())])
+        .into_servable()
+        .unwrap();
+    let mut checked = 0;
+    for (answer, forms) in [
+        (
+            "open sesame",
+            &["open sesame", "open+sesame", "open%20sesame"][..],
+        ),
+        ("12#34", &["12#34", "12%2334"][..]),
+    ] {
+        let c = call("+12025550100", monday(10, 0), &[]);
+        let rec = record(&set, &c, &[answer, "1"], true);
+        assert_eq!(rec.webhooks.len(), 3, "{answer}");
+        let json = serde_json::to_string(&rec.webhooks).unwrap();
+        for form in forms {
+            assert!(!json.contains(form), "{form:?} stored: {json}");
+        }
+        assert!(json.contains(REDACTED));
+        let r = replay(&rec, Flows::Candidate(&set), When::Recorded);
+        assert!(
+            matches!(
+                &r.verdict,
+                Verdict::Unreplayable {
+                    webhook: 1,
+                    reason: Reason::Redacted { .. }
+                }
+            ),
+            "{:?}",
+            r.verdict
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
+}
+
+#[test]
+fn an_external_redirect_and_a_dropped_webhook_are_not_blamed_on_the_flows() {
+    let flow = r#"numbers: ["+14155550100"]
+start: hello
+steps:
+  hello:
+    say: "Please hold."
+    next: away
+  away:
+    redirect: { url: "https://elsewhere.example.com/twiml" }
+"#;
+    let set = crate::flow::load_texts(vec![(PathBuf::from("hold.yaml"), flow.to_string())])
+        .into_servable()
+        .unwrap();
+    let rec = record(&set, &call("+12025550100", monday(10, 0), &[]), &[], false);
+    let r = replay(&rec, Flows::Candidate(&set), When::Recorded);
+    assert_eq!(r.verdict, Verdict::Same, "{:?}", r.pairs);
+    assert!(!r.changed());
+
+    // Webhook 2 of a billing call lost: the record is blamed, not the flows.
+    let acme = acme(same);
+    let mut rec = record(&acme, &batch()[5].0, &["3", "123456#"], false);
+    assert_eq!(rec.webhooks.len(), 4);
+    rec.webhooks.remove(2);
+    let r = replay(&rec, Flows::Candidate(&acme), When::Recorded);
+    match &r.verdict {
+        Verdict::Unreplayable { webhook: 2, reason } => {
+            assert!(matches!(reason, Reason::Gap { .. }), "{reason}");
+            assert!(!reason.is_change());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!r.changed());
+}
+
+#[test]
+fn the_candidates_gather_hears_the_recorded_keys_as_twilio_would() {
+    let set = acme(same);
+    let rec = record(&set, &batch()[5].0, &["3", "123456#"], false);
+    // Four digits now: Twilio would have sent 1234 and the pattern, still six digits,
+    // refuses it; with the pattern relaxed too the call reaches billing.
+    let four = acme(|s| {
+        s.replace("      digits: 6\n", "      digits: 4\n")
+            .replace(r"'^(?P<region>\d{2})\d{4}$'", r"'^(?P<region>\d{2})\d{2}$'")
+    });
+    let r = replay(&rec, Flows::Candidate(&four), When::Recorded);
+    assert_eq!(r.verdict, Verdict::Same, "{:?}", r.replayed_path);
+    let replayed = r.pairs[2].replayed.as_ref().unwrap();
+    assert!(
+        replayed
+            .events
+            .iter()
+            .any(|e| e.to_string().contains("heard \"1234\"")),
+        "{:?}",
+        replayed.events
+    );
+    // An ask that only listens for speech hears nothing of the keys: asked again.
+    let speech = acme(|s| s.replace("      digits: 6\n", "      input: speech\n"));
+    let r = replay(&rec, Flows::Candidate(&speech), When::Recorded);
+    assert!(r.changed(), "{:?}", r.verdict);
+    assert_eq!(
+        r.replayed_path[..4],
+        ["entry", "menu", "account", "account"]
+    );
+}
+
+#[test]
+fn exported_cases_carry_any_caller_text() {
+    let set = acme(same);
+    let odd = [
+        "evil\u{9b}31m",
+        "quote \" and \\ backslash",
+        "# not a comment",
+        "- not a list",
+        "line\nbreak\r\n",
+        "tab\there",
+        "sep\u{2028}arator",
+        "\u{feff}bom",
+        "del\u{7f}",
+        "☎ émoji 🎉",
+    ];
+    for (n, name) in odd.iter().enumerate() {
+        let mut c = call("+12025550100", monday(10, 0), &[]);
+        c.params.push(("CallerName".into(), name.to_string()));
+        let rec = record(&set, &c, &["1"], false);
+        let check = export::Check {
+            set: &set,
+            name: "flows",
+        };
+        let text = export::export(&rec, None, &check).unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text}");
+        let file: crate::tools::flowtest::RawTestFile = crate::flow::parse_yaml(&text).unwrap();
+        let params = &file.tests[0].value.call.value.params.0;
+        let got = params
+            .iter()
+            .find(|(k, _)| k.value == "CallerName")
+            .unwrap();
+        assert_eq!(got.1.value, *name, "case {n}");
+    }
+}

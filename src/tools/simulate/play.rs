@@ -158,7 +158,7 @@ pub(super) fn follow(
 
 /// What Twilio sends back for `entry` typed or said at gather `g`: keys stop at the finish
 /// key or after `numDigits`; input the gather does not listen for is not heard.
-pub(super) fn gather_result(
+pub(crate) fn gather_result(
     g: &crate::twiml::Gather,
     entry: &str,
     notes: &mut Vec<String>,
