@@ -326,6 +326,7 @@ fn record_webhook_build(b: Bencher) {
             trace,
             twiml: RECORDED_TWIML,
             engine: &ENGINE_DEFAULTS,
+            notices: &[],
             secrets: &[],
         };
         Record::webhook(
@@ -372,6 +373,7 @@ fn record_webhook_json(b: Bencher) {
             trace: out.trace.clone(),
             twiml: RECORDED_TWIML,
             engine: &ENGINE_DEFAULTS,
+            notices: &[],
             secrets: &[],
         },
     )
@@ -458,6 +460,7 @@ fn sqlite_write_256_webhooks(b: Bencher) {
                         trace: out.trace.clone(),
                         twiml: RECORDED_TWIML,
                         engine: &ENGINE_DEFAULTS,
+                        notices: &[],
                         secrets: &[],
                     },
                 )

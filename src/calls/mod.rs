@@ -17,6 +17,7 @@
 #[doc(hidden)]
 pub mod conformance;
 mod flowsets;
+pub mod outbox;
 mod postgres;
 pub mod query;
 pub mod record;
@@ -277,16 +278,21 @@ impl Database {
         }
     }
 
-    /// One call's whole story.
+    /// One call's whole story, with its notifications.
     pub async fn story(&self, call_sid: &str) -> Result<Option<Story>, StoreError> {
-        match self {
+        let story = match self {
             Database::Sqlite(db) => {
                 let db = Arc::clone(db);
                 let sid = call_sid.to_string();
-                blocking(move || db.story(&sid)).await
+                blocking(move || db.story(&sid)).await?
             }
-            Database::Postgres(db) => db.story(call_sid).await,
-        }
+            Database::Postgres(db) => db.story(call_sid).await?,
+        };
+        let Some(mut story) = story else {
+            return Ok(None);
+        };
+        story.notifications = self.notifications(call_sid).await?;
+        Ok(Some(story))
     }
 
     /// A page of calls (newest first, as [`Database::calls`]) with the webhook records of

@@ -26,6 +26,8 @@ use super::record::Record;
 use super::sql;
 use super::summary::{Call, Recording, summarize};
 
+mod outbox;
+
 /// Connections one replica keeps open at most (the recorder's writer, the reaper and the
 /// readers of the API share them). The server's `max_connections` must allow this many per
 /// replica plus the operator's own.
@@ -291,6 +293,7 @@ impl Postgres {
                 .await?;
             if n > 0 {
                 new += 1;
+                outbox::insert_raised(&tx, r).await?;
                 touched.push(&r.call_sid);
             }
         }
@@ -393,6 +396,7 @@ impl Postgres {
             records,
             children,
             truncated,
+            notifications: Vec::new(),
         }))
     }
 

@@ -100,6 +100,9 @@ pub struct Story {
     /// ones (a story is read whole, so its size is bounded).
     #[serde(default)]
     pub truncated: bool,
+    /// The notifications it raised, with every delivery attempt.
+    #[serde(default)]
+    pub notifications: Vec<super::outbox::Notification>,
 }
 
 /// The most webhooks of one call a replay reads: a call with more is not replayed (it

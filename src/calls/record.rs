@@ -156,6 +156,26 @@ pub struct Webhook {
     /// default (`--apology`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apology: Option<String>,
+    /// The notifications the run raised (a voicemail, a missed call): the store writes
+    /// their outbox rows in the transaction that stores this record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<Notice>,
+}
+
+/// A notification a run raised ([`crate::engine::Notice`]), as a record keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// `voicemail` or `missed_call`.
+    pub kind: String,
+    /// The flow.
+    pub flow: String,
+    /// The `record` or `dial` step.
+    pub step: String,
+    /// The channels to tell.
+    pub channels: Vec<String>,
+    /// The recording will be transcribed.
+    #[serde(default)]
+    pub transcribe: bool,
 }
 
 impl Webhook {
@@ -410,6 +430,8 @@ pub struct Answered<'a> {
     pub twiml: &'a [u8],
     /// The engine's settings the document was written with.
     pub engine: &'a crate::engine::Config,
+    /// The notifications the run raised.
+    pub notices: &'a [crate::engine::Notice],
     /// The run's secrets (to redact the inputs).
     pub secrets: &'a [String],
 }
@@ -472,6 +494,17 @@ impl Record {
                 trace: Trace(a.trace),
                 params,
                 twiml,
+                notices: a
+                    .notices
+                    .iter()
+                    .map(|n| Notice {
+                        kind: n.kind.as_str().to_string(),
+                        flow: n.flow.clone(),
+                        step: n.step.clone(),
+                        channels: n.channels.clone(),
+                        transcribe: n.transcribe,
+                    })
+                    .collect(),
                 base_url: a.engine.base_url.clone(),
                 apology: (a.failed && a.engine.apology != crate::engine::Config::default().apology)
                     .then(|| a.engine.apology.clone()),
@@ -585,6 +618,7 @@ impl Record {
                 twiml: String::new(),
                 base_url: String::new(),
                 apology: None,
+                notices: Vec::new(),
             })),
             other => other.clone(),
         };

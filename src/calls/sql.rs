@@ -86,7 +86,96 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (version, name)
     );
     CREATE INDEX flow_set_files_file ON flow_set_files (file_digest);",
+    // 3: the notification outbox (docs/notifications.md): one row per (event, channel),
+    // written in the transaction that stores the webhook that raised it; claimed by one
+    // replica at a time (`claimed_by` until `claimed_until`); every attempt kept.
+    "CREATE TABLE notifications (
+        id TEXT PRIMARY KEY,
+        call_sid TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        flow TEXT NOT NULL,
+        step TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        recording_sid TEXT,
+        transcribe BIGINT NOT NULL,
+        created BIGINT NOT NULL,
+        due BIGINT NOT NULL,
+        attempts BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        claimed_by TEXT,
+        claimed_until BIGINT,
+        last_result TEXT
+    );
+    CREATE INDEX notifications_due ON notifications (state, due);
+    CREATE INDEX notifications_call ON notifications (call_sid);
+    CREATE TABLE notification_attempts (
+        notification_id TEXT NOT NULL,
+        attempt BIGINT NOT NULL,
+        at BIGINT NOT NULL,
+        replica TEXT NOT NULL,
+        ok BIGINT NOT NULL,
+        detail TEXT NOT NULL,
+        PRIMARY KEY (notification_id, attempt)
+    );",
 ];
+
+/// A notification raised by a webhook just stored (the outbox row), unless it is there.
+pub const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (id, call_sid, kind,
+     channel, flow, step, payload, recording_sid, transcribe, created, due, attempts, state)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 0, 'pending')
+     ON CONFLICT (id) DO NOTHING";
+
+/// Claims up to `$5` due notifications for `$1` until `$2` (µs), at `$3`: pending, not
+/// claimed by a live lease, and — when the recording is transcribed — with its transcript
+/// (or its failure) in, or raised before `$4` (the transcript wait is over). PostgreSQL
+/// adds `FOR UPDATE SKIP LOCKED` to the inner select ([`claim_notifications`]), so two
+/// replicas never claim one row.
+macro_rules! claim_notifications {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE notifications SET claimed_by = $1, claimed_until = $2
+             WHERE id IN (SELECT n.id FROM notifications n
+                 WHERE n.state = 'pending' AND n.due <= $3
+                   AND (n.claimed_until IS NULL OR n.claimed_until < $3)
+                   AND (n.transcribe = 0 OR n.created <= $4 OR EXISTS (
+                        SELECT 1 FROM recordings r WHERE r.recording_sid = n.recording_sid
+                          AND r.transcription_status IS NOT NULL))
+                 ORDER BY n.due, n.id LIMIT $5 ",
+            $lock,
+            ")
+             RETURNING id, call_sid, kind, channel, flow, step, payload, recording_sid, attempts"
+        )
+    };
+}
+
+/// [`claim_notifications!`] for SQLite (one writer: no row locks to skip).
+pub const CLAIM_NOTIFICATIONS_SQLITE: &str = claim_notifications!("");
+/// [`claim_notifications!`] for PostgreSQL.
+pub const CLAIM_NOTIFICATIONS_POSTGRES: &str = claim_notifications!("FOR UPDATE SKIP LOCKED");
+
+/// The transcript of a recording, once its transcription callback came.
+pub const RECORDING_TRANSCRIPT: &str = "SELECT transcript FROM recordings WHERE recording_sid = $1";
+
+/// One attempt, kept whatever became of the lease.
+pub const INSERT_ATTEMPT: &str = "INSERT INTO notification_attempts (notification_id, attempt,
+     at, replica, ok, detail) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (notification_id, attempt) DO NOTHING";
+
+/// After an attempt: the new state, the next due time, the lease released; only by the
+/// replica holding the lease.
+pub const FINISH_NOTIFICATION: &str = "UPDATE notifications SET attempts = $3, state = $4,
+     due = $5, last_result = $6, claimed_by = NULL, claimed_until = NULL
+     WHERE id = $1 AND claimed_by = $2";
+
+/// A call's notifications, in the order they were raised.
+pub const CALL_NOTIFICATIONS: &str = "SELECT id, kind, channel, flow, step, state, created,
+     attempts, last_result FROM notifications WHERE call_sid = $1 ORDER BY created, id";
+
+/// The attempts of a call's notifications.
+pub const CALL_ATTEMPTS: &str = "SELECT a.notification_id, a.attempt, a.at, a.replica, a.ok,
+     a.detail FROM notification_attempts a JOIN notifications n ON n.id = a.notification_id
+     WHERE n.call_sid = $1 ORDER BY a.notification_id, a.attempt";
 
 /// Stores a record unless one with its key is there: `body` is the whole record, `fold`
 /// the part [`summarize`](super::summarize) reads ([`Record::fold_view`](super::Record)),
@@ -188,7 +277,10 @@ pub const STALE_CALLS: &str =
 pub const OLD_CALLS: &str =
     "SELECT call_sid FROM calls WHERE last_seen < $1 ORDER BY last_seen LIMIT $2";
 /// Retention: a pruned call's rows.
-pub const DELETE_CALL: [&str; 3] = [
+pub const DELETE_CALL: [&str; 5] = [
+    "DELETE FROM notification_attempts WHERE notification_id IN
+         (SELECT id FROM notifications WHERE call_sid = $1)",
+    "DELETE FROM notifications WHERE call_sid = $1",
     "DELETE FROM records WHERE call_sid = $1",
     "DELETE FROM recordings WHERE call_sid = $1",
     "DELETE FROM calls WHERE call_sid = $1",

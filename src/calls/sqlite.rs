@@ -24,6 +24,8 @@ use super::record::Record;
 use super::sql;
 use super::summary::{Call, Recording, summarize};
 
+mod outbox;
+
 /// How long a statement waits for a lock held by another process (a reader, a second
 /// `switchboard calls`), before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -283,6 +285,7 @@ impl Sqlite {
             records,
             children,
             truncated,
+            notifications: Vec::new(),
         }))
     }
 
@@ -488,6 +491,7 @@ fn write_batch(conn: &Connection, records: &[Record]) -> Result<usize, StoreErro
                 .map_err(|e| err("insert", e))?;
             if n > 0 {
                 new += n;
+                outbox::insert_raised(&tx, r)?;
                 fresh.entry(&r.call_sid).or_default().push(view);
             }
         }

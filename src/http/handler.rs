@@ -432,6 +432,7 @@ impl App {
                 served: &served,
                 trace,
                 twiml: &body,
+                notices: &outcome.notices,
                 secrets: &outcome.secrets,
             };
             self.keep_webhook(records, req, w, note);
@@ -506,6 +507,7 @@ impl App {
                 served: &served,
                 trace,
                 twiml: &self.safe_document,
+                notices: &[],
                 secrets: &[],
             };
             self.keep_webhook(records, req, w, note);

@@ -155,6 +155,7 @@ pub fn story_text(story: &Story, tz: &TimeZone, out: &mut dyn Write) -> io::Resu
             }
         }
     }
+    notification_lines(story, tz, &mut s);
     if !story.children.is_empty() {
         s.push_str("\nDialed legs:\n");
         for c in &story.children {
@@ -170,6 +171,36 @@ pub fn story_text(story: &Story, tz: &TimeZone, out: &mut dyn Write) -> io::Resu
         }
     }
     out.write_all(s.as_bytes())
+}
+
+/// The notifications a call raised and every attempt to deliver them.
+fn notification_lines(story: &Story, tz: &TimeZone, s: &mut String) {
+    if story.notifications.is_empty() {
+        return;
+    }
+    s.push_str("\nNotifications:\n");
+    for n in &story.notifications {
+        let _ = writeln!(
+            s,
+            "  {} of {}/{} → {}: {}",
+            clean(&n.kind).replace('_', " "),
+            clean(&n.flow),
+            clean(&n.step),
+            clean(&n.channel),
+            clean(&n.state)
+        );
+        for a in &n.attempts {
+            let _ = writeln!(
+                s,
+                "    attempt {} at {} by {}: {} {}",
+                a.attempt,
+                clock(a.at, tz),
+                clean(&a.replica),
+                if a.ok { "delivered" } else { "failed" },
+                clean(&a.detail)
+            );
+        }
+    }
 }
 
 /// The lines above the records: who called whom, how it ended, where it went.

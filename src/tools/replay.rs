@@ -132,6 +132,7 @@ pub fn simulated_records(
             trace,
             twiml: w.outcome.twiml.as_bytes(),
             engine,
+            notices: &w.outcome.notices,
             secrets: &w.outcome.secrets,
         };
         let arrival = Arrival {

@@ -143,6 +143,7 @@ fn answered<'a>(url: &'a str, token: Option<&'a str>, secrets: &'a [String]) -> 
         trace: vec![Event::Hangup],
         twiml: b"<Response><Hangup/></Response>",
         engine: &ENGINE_DEFAULTS,
+        notices: &[],
         secrets,
     }
 }

@@ -194,6 +194,7 @@ fn fold_views_fold_like_the_records() {
                 trace,
                 twiml: b"",
                 engine: &ENGINE_DEFAULTS,
+                notices: &[],
                 secrets: &[],
             },
         )

@@ -28,6 +28,8 @@ pub(super) struct Webhook<'a> {
     pub(super) trace: Vec<Event>,
     /// The document answered (redacted with the trace).
     pub(super) twiml: &'a [u8],
+    /// The notifications the run raised.
+    pub(super) notices: &'a [engine::Notice],
     /// The run's secrets.
     pub(super) secrets: &'a [String],
 }
@@ -65,6 +67,7 @@ impl App {
             served,
             mut trace,
             twiml,
+            notices,
             secrets,
         } = w;
         engine::redact(&mut trace, secrets);
@@ -90,6 +93,7 @@ impl App {
             trace,
             twiml,
             engine: &self.engine,
+            notices,
             secrets,
         };
         if let Some(r) = Record::webhook(req.params, self.arrival(), answered) {

@@ -90,6 +90,7 @@ fn story() -> Story {
         twiml: String::new(),
         base_url: String::new(),
         apology: None,
+        notices: Vec::new(),
     };
     let mut inputs = BTreeMap::new();
     inputs.insert("Digits".to_string(), "[redacted]".to_string());
@@ -115,6 +116,7 @@ fn story() -> Story {
         ..incoming.clone()
     };
     Story {
+        notifications: Vec::new(),
         call: call(),
         recordings: vec![Recording {
             recording_sid: RE.into(),

@@ -89,6 +89,7 @@ fn webhook(p: &Params, at: i64, endpoint: &'static str, trace: Vec<Event>) -> Re
             trace,
             twiml: b"<Response><Hangup/></Response>",
             engine: &ENGINE_DEFAULTS,
+            notices: &[],
             secrets: &[],
         },
     )

@@ -81,6 +81,7 @@ fn whole_call(call: &str) -> Vec<Record> {
             }],
             twiml: b"<Response><Hangup/></Response>",
             engine: &ENGINE_DEFAULTS,
+            notices: &[],
             secrets: &[],
         };
         out.push(Record::webhook(&p, arrival(at), answered).unwrap());
