@@ -47,10 +47,179 @@ pub async fn run_all(db: &Database) -> usize {
     stale_and_prune(db).await;
     hostile_values_are_kept(db).await;
     webhooks_of_a_page(db).await;
+    outbox_rows_are_claimed_once(db).await;
     // Last: their prune deletes every call the checks above stored.
     flow_sets_are_kept_once(db).await;
     flow_sets_are_pruned_with_their_calls(db).await;
-    8
+    9
+}
+
+/// A webhook that raised a voicemail notice for two channels.
+fn voicemail(call: &str, at: i64, transcribe: bool) -> Record {
+    let mut r = webhook(call, at, "v9");
+    if let super::Body::Webhook(w) = &mut r.body {
+        w.inputs
+            .insert("RecordingSid".into(), format!("RE{:032x}", at));
+        w.inputs
+            .insert("RecordingUrl".into(), "https://api.twilio.com/r/1".into());
+        w.inputs.insert("RecordingDuration".into(), "12".into());
+        w.notices.push(super::record::Notice {
+            kind: "voicemail".into(),
+            flow: "acme".into(),
+            step: "voicemail".into(),
+            channels: vec!["ops-email".into(), "slack".into()],
+            transcribe,
+        });
+    }
+    r
+}
+
+/// The outbox: raised once however often the webhook is stored; claimed by one replica at
+/// a time; an attempt by a replica that lost its lease changes nothing; retries come due;
+/// a transcript is waited for until the cutoff; the story shows every attempt.
+async fn outbox_rows_are_claimed_once(db: &Database) {
+    use super::outbox::{Attempt, Claim, Outcome};
+    let t = 8_000_000_000_000;
+    let call = sid(80);
+    let r = voicemail(&call, t, false);
+    db.write(Arc::new(vec![r.clone(), r.clone()]))
+        .await
+        .unwrap();
+    db.write(Arc::new(vec![r])).await.unwrap();
+    let claim = |replica, now| Claim {
+        replica,
+        now,
+        until: now + 60_000_000,
+        transcript_cutoff: now - 120_000_000,
+        limit: 10,
+    };
+    let a = db.claim_notifications(claim("a", t + 1)).await.unwrap();
+    assert_eq!(a.len(), 2, "one row per channel, stored once: {a:?}");
+    assert_eq!(a[0].event.recording_duration, Some(12));
+    assert_eq!(a[0].event.caller.as_deref(), None);
+    assert!(
+        a.iter()
+            .all(|c| c.attempts == 0 && c.event.call_sid == call)
+    );
+    // Leased: nobody else gets them.
+    assert!(
+        db.claim_notifications(claim("b", t + 2))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let attempt = |replica: &str, n, ok, detail: &str| Attempt {
+        attempt: n,
+        at: t + 3,
+        replica: replica.into(),
+        ok,
+        detail: detail.into(),
+    };
+    let (first, second) = (&a[0].id, &a[1].id);
+    // `b` holds no lease on it: its result does not change the row.
+    assert!(
+        !db.finish_notification(
+            first,
+            &attempt("b", 1, true, "HTTP 200"),
+            &Outcome::Delivered
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        db.finish_notification(
+            first,
+            &attempt("a", 1, false, "HTTP 500"),
+            &Outcome::Retry(t + 10)
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        db.finish_notification(
+            second,
+            &attempt("a", 1, true, "HTTP 200"),
+            &Outcome::Delivered
+        )
+        .await
+        .unwrap()
+    );
+    // Not due yet; then due, and claimed again with its attempt count.
+    assert!(
+        db.claim_notifications(claim("b", t + 5))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = db.claim_notifications(claim("b", t + 10)).await.unwrap();
+    assert_eq!((again.len(), again[0].attempts), (1, 1), "{again:?}");
+    assert!(
+        db.finish_notification(
+            first,
+            &attempt("b", 2, true, "HTTP 204"),
+            &Outcome::Delivered
+        )
+        .await
+        .unwrap()
+    );
+    let story = db.story(&call).await.unwrap().unwrap();
+    let states: Vec<(&str, &str, usize)> = story
+        .notifications
+        .iter()
+        .map(|n| (n.channel.as_str(), n.state.as_str(), n.attempts.len()))
+        .collect();
+    assert_eq!(states.len(), 2);
+    assert!(
+        states.contains(&("ops-email", "delivered", 2))
+            || states.contains(&("slack", "delivered", 2)),
+        "{states:?}"
+    );
+    assert!(
+        states.iter().all(|(_, st, _)| *st == "delivered"),
+        "{states:?}"
+    );
+    // A lease that ran out is claimed by another replica.
+    let waiting = sid(81);
+    db.write(Arc::new(vec![voicemail(&waiting, t + 100, true)]))
+        .await
+        .unwrap();
+    let early = Claim {
+        transcript_cutoff: t,
+        ..claim("a", t + 101)
+    };
+    assert!(
+        db.claim_notifications(early).await.unwrap().is_empty(),
+        "waits for the transcript"
+    );
+    let transcript = Record::transcription(
+        &params(&[
+            ("CallSid", &waiting),
+            ("TranscriptionSid", "TR00000000000000000000000000000081"),
+            ("TranscriptionStatus", "completed"),
+            ("TranscriptionText", "call me back"),
+            ("RecordingSid", &format!("RE{:032x}", t + 100)),
+        ]),
+        Arrival {
+            at: t + 102,
+            replica: "t",
+        },
+    )
+    .unwrap();
+    db.write(Arc::new(vec![transcript])).await.unwrap();
+    let got = db
+        .claim_notifications(Claim {
+            transcript_cutoff: t,
+            ..claim("a", t + 103)
+        })
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 2, "the transcript is in");
+    assert_eq!(got[0].transcript.as_deref(), Some("call me back"));
+    let stolen = db
+        .claim_notifications(claim("b", t + 103 + 60_000_001))
+        .await
+        .unwrap();
+    assert_eq!(stolen.len(), 2, "the lease ran out");
 }
 
 /// What a replay reads: a page of calls, each with its webhook records only, in order.

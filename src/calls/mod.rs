@@ -536,7 +536,7 @@ mod tests {
                 .permissions(),
         );
         assert_eq!(mode & 0o777, 0o600, "{mode:o}");
-        assert_eq!(conformance::run_all(&db).await, 8);
+        assert_eq!(conformance::run_all(&db).await, 9);
         // Reopening runs no migration twice.
         drop(db);
         let again = Database::open(&url).await.unwrap().unwrap();

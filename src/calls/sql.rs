@@ -164,9 +164,9 @@ pub const INSERT_ATTEMPT: &str = "INSERT INTO notification_attempts (notificatio
 
 /// After an attempt: the new state, the next due time, the lease released; only by the
 /// replica holding the lease.
-pub const FINISH_NOTIFICATION: &str = "UPDATE notifications SET attempts = $3, state = $4,
-     due = $5, last_result = $6, claimed_by = NULL, claimed_until = NULL
-     WHERE id = $1 AND claimed_by = $2";
+pub const FINISH_NOTIFICATION: &str = "UPDATE notifications SET attempts = $1, state = $2,
+     due = $3, last_result = $4, claimed_by = NULL, claimed_until = NULL
+     WHERE id = $5 AND claimed_by = $6";
 
 /// A call's notifications, in the order they were raised.
 pub const CALL_NOTIFICATIONS: &str = "SELECT id, kind, channel, flow, step, state, created,

@@ -88,12 +88,12 @@ impl Postgres {
             .execute(
                 sql::FINISH_NOTIFICATION,
                 &[
-                    &id,
-                    &attempt.replica,
                     &attempt.attempt,
                     &outcome.state(),
                     &due,
                     &attempt.detail,
+                    &id,
+                    &attempt.replica,
                 ],
             )
             .await

@@ -108,12 +108,12 @@ impl Sqlite {
                 .execute(
                     sql::FINISH_NOTIFICATION,
                     rusqlite::params![
-                        id,
-                        attempt.replica,
                         attempt.attempt,
                         outcome.state(),
                         due,
-                        attempt.detail
+                        attempt.detail,
+                        id,
+                        attempt.replica
                     ],
                 )
                 .map_err(step)?;

@@ -126,7 +126,7 @@ fn whole_call(call: &str) -> Vec<Record> {
 async fn postgres_keeps_the_store_contract() {
     let Some(pg) = PgServer::shared() else { return };
     let db = open(&pg.database("contract").await).await;
-    assert_eq!(conformance::run_all(&db).await, 8);
+    assert_eq!(conformance::run_all(&db).await, 9);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
