@@ -16,6 +16,9 @@
 //! - The **server** ([`http`]) answers Twilio's webhooks with the engine, behind the signature
 //!   check (`switchboard serve`); it is the only module that knows hyper's server side. Call
 //!   URLs (`/voice`, `/voice/{flow}/{step}?{state}`) are read by [`engine::action_url`].
+//! - The **call store** ([`calls`]) remembers every webhook and callback (SQLite or
+//!   PostgreSQL), and its outbox holds the **notifications** ([`notify`]) a voicemail or a
+//!   missed call raises, which a dispatcher delivers to webhooks and email.
 //! - The **offline tools** ([`tools`]) run calls without Twilio: the simulator
 //!   ([`tools::simulate`]) drives the engine through the same action-URL round trip as the
 //!   server, [`tools::call`] runs that loop as signed POSTs against a running server, flow
@@ -35,6 +38,7 @@ pub mod engine;
 pub mod flow;
 pub mod form;
 pub mod http;
+pub mod notify;
 pub mod schedule;
 pub mod signature;
 pub mod template;

@@ -20,6 +20,7 @@ pub mod calls;
 pub mod exit;
 pub mod flow_check;
 pub mod graph;
+pub mod notifications;
 pub mod recordings;
 pub mod replay;
 pub mod schema;

@@ -200,6 +200,9 @@ pub struct Args {
     #[arg(long, env = "SWITCHBOARD_RETENTION", value_name = "DURATION", default_value = "30d",
           value_parser = parse_long_duration)]
     pub retention: Duration,
+    /// Notifications: retries, waits and the SMTP relay (docs/notifications.md).
+    #[command(flatten)]
+    pub notify: super::notifications::NotifyArgs,
     /// Log filter (tracing EnvFilter syntax), e.g. `info` or `switchboard=debug`.
     #[arg(
         long,
@@ -215,6 +218,13 @@ pub struct Args {
 pub fn run(args: &Args, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn Write) -> i32 {
     let verification = match verification(args, env) {
         Ok(v) => v,
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}");
+            return exit::USAGE;
+        }
+    };
+    let notify = match args.notify.settings(env) {
+        Ok(s) => s,
         Err(msg) => {
             let _ = writeln!(err, "{msg}");
             return exit::USAGE;
@@ -320,6 +330,7 @@ pub fn run(args: &Args, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn Writ
         tracing::info!("records API on /api/ (bearer token)");
     }
     config.admin_token = admin_token;
+    config.notify = notify;
 
     let reload = http::reload::Options {
         watch: !args.no_watch,

@@ -141,6 +141,8 @@ pub struct ServerConfig {
     pub database: Option<crate::calls::Database>,
     /// The records API's bearer token; `None` turns `/api/…` off (404).
     pub admin_token: Option<AdminToken>,
+    /// How notifications are delivered (with a call store: the outbox is in it).
+    pub notify: crate::notify::Settings,
 }
 
 impl ServerConfig {
@@ -157,6 +159,7 @@ impl ServerConfig {
             records: None,
             database: None,
             admin_token: None,
+            notify: crate::notify::Settings::default(),
         }
     }
 }
@@ -212,6 +215,8 @@ pub fn run(
                 source,
             })?;
         let mut writer = None;
+        let mut dispatcher = None;
+        let flows = store.clone();
         if let Some(opts) = records
             && let Some((store, handle)) = crate::calls::CallStore::open(opts)
                 .await
@@ -225,6 +230,7 @@ pub fn run(
             );
             writer = Some((store.recorder.clone(), handle));
             config.database = Some(store.database.clone());
+            dispatcher = Some(start_dispatcher(&store, &flows, &config));
             config.records = Some(store);
         }
         // Reloads run on the reloader's own thread, never on the runtime's; starting it only
@@ -248,6 +254,12 @@ pub fn run(
             report = server.run(async { let _ = first_rx.await; }) => report,
             () = signals => ShutdownReport { drained: false },
         };
+        // An attempt under way finishes (each is bounded by its timeout); the rest wait in
+        // the outbox for the next start or another replica.
+        if let Some((stop, handle)) = dispatcher {
+            let _ = stop.send(true);
+            let _ = tokio::time::timeout(Duration::from_secs(15), handle).await;
+        }
         // Whatever the recorder holds is committed or spooled before the process ends.
         if let Some((recorder, handle)) = writer {
             recorder.shutdown();
@@ -263,6 +275,30 @@ pub fn run(
     // Tasks still running (connections past the grace period) are dropped, not awaited.
     rt.shutdown_timeout(Duration::from_millis(100));
     report
+}
+
+/// Starts delivering the outbox: the channels are looked up in the flows serving at each
+/// attempt.
+fn start_dispatcher(
+    calls: &crate::calls::CallStore,
+    flows: &Arc<FlowStore>,
+    config: &ServerConfig,
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<()>,
+) {
+    let flows = Arc::clone(flows);
+    let channels: crate::notify::Channels =
+        Arc::new(move |name: &str| flows.current().set.channel(name).cloned());
+    let dispatcher = crate::notify::Dispatcher::new(
+        calls.database.clone(),
+        calls.recorder.replica(),
+        config.notify.clone(),
+        channels,
+        None,
+    );
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    (stop, tokio::spawn(dispatcher.run(stopped)))
 }
 
 /// Listens for `SIGHUP`; from then on the signal no longer ends the process (its default

@@ -27,6 +27,12 @@ impl Secret {
         self.0.as_bytes()
     }
 
+    /// The secret itself, for the one library call that needs it (the SMTP client's
+    /// credentials). Never formatted, logged or stored.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
