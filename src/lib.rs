@@ -35,6 +35,7 @@ pub mod engine;
 pub mod flow;
 pub mod form;
 pub mod http;
+pub mod metrics;
 pub mod schedule;
 pub mod signature;
 pub mod template;

@@ -100,6 +100,79 @@ pub struct Outcome {
     /// `sensitive: true` ask, and the current values of the variables such asks set. Empty
     /// for flows without one. The call store passes the trace through [`redact`] with them.
     pub secrets: Vec<String>,
+    /// What a menu or dial made of Twilio's answer in this run, typed (the trace says it in
+    /// words, for people): what the server counts in its metrics. `None` when the run
+    /// resumed no menu or dial.
+    pub answer: Option<Answer>,
+}
+
+/// What Twilio's answer to a waiting menu or dial came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// A menu's answer.
+    Menu(MenuAnswer),
+    /// A dial leg came back with this `DialCallStatus`.
+    Dial(DialStatus),
+}
+
+/// A menu's answer; every answer is exactly one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuAnswer {
+    /// A key or keyword chose an option.
+    Matched,
+    /// Something that is not an option, with tries left.
+    Invalid,
+    /// Silence, with tries left.
+    NoInput,
+    /// A wrong answer or silence on the last try: the menu gave up.
+    Exhausted,
+}
+
+/// `DialCallStatus` (a missing one is `Failed`, as the dial step treats it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialStatus {
+    /// `completed`
+    Completed,
+    /// `answered`
+    Answered,
+    /// `busy`
+    Busy,
+    /// `no-answer`
+    NoAnswer,
+    /// `failed`, or no status
+    Failed,
+    /// `canceled`
+    Canceled,
+    /// A value Twilio does not document.
+    Other,
+}
+
+impl DialStatus {
+    /// The status Twilio sent.
+    pub fn parse(status: &str) -> DialStatus {
+        match status {
+            "completed" => DialStatus::Completed,
+            "answered" => DialStatus::Answered,
+            "busy" => DialStatus::Busy,
+            "no-answer" => DialStatus::NoAnswer,
+            "failed" => DialStatus::Failed,
+            "canceled" => DialStatus::Canceled,
+            _ => DialStatus::Other,
+        }
+    }
+
+    /// Twilio's spelling; `other` for [`DialStatus::Other`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DialStatus::Completed => "completed",
+            DialStatus::Answered => "answered",
+            DialStatus::Busy => "busy",
+            DialStatus::NoAnswer => "no-answer",
+            DialStatus::Failed => "failed",
+            DialStatus::Canceled => "canceled",
+            DialStatus::Other => "other",
+        }
+    }
 }
 
 /// How a webhook found its flow.

@@ -36,6 +36,8 @@ pub(super) struct Run<'a> {
     pub(super) routed: Option<Routed>,
     /// What the caller entered at a sensitive ask in this run ([`Outcome::secrets`]).
     pub(super) secrets: Vec<String>,
+    /// What a resumed menu or dial made of Twilio's answer ([`Outcome::answer`]).
+    pub(super) answer: Option<Answer>,
 }
 
 impl Scope for Run<'_> {
@@ -81,6 +83,7 @@ impl<'a> Run<'a> {
             flow: None,
             routed: None,
             secrets: Vec::new(),
+            answer: None,
         }
     }
 
@@ -121,6 +124,7 @@ impl<'a> Run<'a> {
                 .map(|f| f.name.clone()),
             routed: self.routed,
             failed,
+            answer: self.answer,
         }
     }
 

@@ -13,7 +13,8 @@
 //! | `/fallback` | the number's Fallback URL: the configured safe document |
 //!
 //! plus `/healthz` (the process answers) and `/readyz` (flows loaded, counters), unsigned,
-//! and the records API under `/api/` (`api`: a bearer token, no Twilio signature).
+//! `/metrics` (Prometheus; its own optional bearer token, [`crate::metrics`]), and the
+//! records API under `/api/` (`api`: a bearer token, no Twilio signature).
 //!
 //! A request goes through, in order: route (`404`), method (`405`), content type (`415`),
 //! body size (`413`), body read (`400`, `408`), form decoding (`400`), the signature
@@ -141,6 +142,10 @@ pub struct ServerConfig {
     pub database: Option<crate::calls::Database>,
     /// The records API's bearer token; `None` turns `/api/…` off (404).
     pub admin_token: Option<AdminToken>,
+    /// What `/metrics` shows; shared with whoever else counts (the notifier).
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// `/metrics`' bearer token (`--metrics-token-file`); `None`: `/metrics` is open.
+    pub metrics_token: Option<AdminToken>,
 }
 
 impl ServerConfig {
@@ -157,6 +162,8 @@ impl ServerConfig {
             records: None,
             database: None,
             admin_token: None,
+            metrics: Arc::default(),
+            metrics_token: None,
         }
     }
 }

@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 use crate::calls::{FlowSetVersion, Recorder};
 use crate::diag::{Diagnostic, Kind, render_json};
 use crate::flow::{self, FlowSet, LoadError};
+use crate::metrics::Metrics;
 
 /// At most this many diagnostics of a refused reload are listed in `/readyz` (the logs have
 /// them all): a broken directory of a thousand flows must not make the probe's answer huge.
@@ -203,6 +204,8 @@ pub struct FlowStore {
     settle: Duration,
     /// Where the files of each set put in service go ([`FlowStore::keep_versions`]).
     keeper: Mutex<Keeper>,
+    /// Told the flow names of each set put in service ([`FlowStore::count_in`]).
+    metrics: std::sync::OnceLock<Arc<Metrics>>,
 }
 
 impl FlowStore {
@@ -223,6 +226,7 @@ impl FlowStore {
             reload_lock: Mutex::new(()),
             settle: Duration::ZERO,
             keeper: Mutex::new(Keeper::Waiting(Some(version))),
+            metrics: std::sync::OnceLock::new(),
         };
         Ok((store, report))
     }
@@ -243,6 +247,15 @@ impl FlowStore {
                 recorder.keep_flow_set(v);
             }
             *keeper = Keeper::Recorder(recorder);
+        }
+    }
+
+    /// Counts the flows of the set in service, and of every set a reload puts in service
+    /// from now on, by name in `metrics` ([`Metrics::serving`]). The first call wins; the
+    /// server makes it as it starts.
+    pub fn count_in(&self, metrics: &Arc<Metrics>) {
+        if self.metrics.set(Arc::clone(metrics)).is_ok() {
+            metrics.serving(flow_names(&self.current().set));
         }
     }
 
@@ -340,6 +353,10 @@ impl FlowStore {
                 self.history.store(Arc::new(history));
                 self.last_failure.store(None);
                 if report.changed {
+                    // The names first: requests answered by the new set find their flows.
+                    if let Some(m) = self.metrics.get() {
+                        m.serving(flow_names(&served.set));
+                    }
                     self.current.store(Arc::new(served));
                     self.hand_over(version);
                 }
@@ -392,6 +409,10 @@ impl FlowStore {
             "last_error": last_error,
         })
     }
+}
+
+fn flow_names(set: &FlowSet) -> impl Iterator<Item = &str> {
+    set.flows().iter().map(|f| f.name.as_str())
 }
 
 /// What [`read_settled`] read, and how long it slept waiting for the files to hold still.
@@ -553,6 +574,7 @@ mod tests {
             reload_lock: Mutex::new(()),
             settle: Duration::ZERO,
             keeper: Mutex::new(Keeper::Off),
+            metrics: std::sync::OnceLock::new(),
         };
         assert!(matches!(gone.reload(), Err(StoreError::Unreadable(_))));
         assert!(gone.last_failure().is_some());

@@ -367,6 +367,7 @@ impl HttpTransport {
             routed: None,
             failed: false,
             secrets: Vec::new(),
+            answer: None,
         };
         match reply.trace.as_deref().map(trace_header::decode) {
             Some(Ok(d)) => {

@@ -84,6 +84,7 @@ fn oversized_runner(
         routed: None,
         failed: false,
         secrets: vec![],
+        answer: None,
     }
 }
 
