@@ -436,6 +436,9 @@ impl Metrics {
                 (snap.2 > 0).then_some((*route, snap))
             })
             .collect();
+        if histograms.is_empty() {
+            return;
+        }
         r.register(
             "switchboard_webhook_duration_seconds",
             "Time from a request's arrival to its answer, by route template",
@@ -483,6 +486,11 @@ impl Metrics {
 
 /// Registers a counter family (the registry ends `help` with a period).
 fn counter(r: &mut Registry, name: &str, help: &str, series: Vec<Series<'_>>) {
+    // A family without series is left out: nothing to say, and some parsers stumble on
+    // HELP and TYPE lines with no sample after them.
+    if series.is_empty() {
+        return;
+    }
     r.register(
         name,
         help,
@@ -495,6 +503,9 @@ fn counter(r: &mut Registry, name: &str, help: &str, series: Vec<Series<'_>>) {
 
 /// Registers a gauge family.
 fn gauge(r: &mut Registry, name: &str, help: &str, series: Vec<Series<'_>>) {
+    if series.is_empty() {
+        return;
+    }
     r.register(
         name,
         help,
