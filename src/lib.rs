@@ -16,6 +16,8 @@
 //! - The **server** ([`http`]) answers Twilio's webhooks with the engine, behind the signature
 //!   check (`switchboard serve`); it is the only module that knows hyper's server side. Call
 //!   URLs (`/voice`, `/voice/{flow}/{step}?{state}`) are read by [`engine::action_url`].
+//! - **Metrics** ([`metrics`]) count what the server does for Prometheus (`/metrics`); the
+//!   only module that knows `prometheus-client`.
 //! - The **offline tools** ([`tools`]) run calls without Twilio: the simulator
 //!   ([`tools::simulate`]) drives the engine through the same action-URL round trip as the
 //!   server, [`tools::call`] runs that loop as signed POSTs against a running server, flow

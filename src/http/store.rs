@@ -536,6 +536,36 @@ mod tests {
     const GOOD: &str =
         "numbers: [\"+14155550100\"]\nstart: hi\nsteps:\n  hi:\n    say: Hello\n    next: hangup\n";
 
+    /// The metrics count a flow by name from the reload that puts it in service on.
+    #[test]
+    fn a_reload_tells_the_metrics_its_flows() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.yaml"), GOOD).unwrap();
+        let (store, _) = FlowStore::open(dir.path()).unwrap();
+        let metrics = Arc::new(Metrics::new());
+        store.count_in(&metrics);
+        let count = |m: &Metrics| {
+            m.call(Some("main"));
+            m.call(Some("other_line"));
+            let text = m.encode(&crate::metrics::Scrape::default(), false).unwrap();
+            text.lines()
+                .filter(|l| l.starts_with("switchboard_calls_total{"))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let before = count(&metrics);
+        assert!(before.contains(&r#"switchboard_calls_total{flow="main"} 1"#.to_owned()));
+        assert!(before.contains(&r#"switchboard_calls_total{flow="other"} 1"#.to_owned()));
+        let second = GOOD.replace("0100", "0101");
+        std::fs::write(dir.path().join("other_line.yaml"), second).unwrap();
+        store.reload().unwrap();
+        let after = count(&metrics);
+        assert!(after.contains(&r#"switchboard_calls_total{flow="main"} 2"#.to_owned()));
+        let named = r#"switchboard_calls_total{flow="other_line"} 1"#;
+        assert!(after.contains(&named.to_owned()), "{after:?}");
+        assert!(after.contains(&r#"switchboard_calls_total{flow="other"} 1"#.to_owned()));
+    }
+
     #[test]
     fn reload_swaps_only_valid_sets() {
         let dir = tempfile::tempdir().unwrap();

@@ -66,13 +66,17 @@ impl Histogram {
 
     /// Non-cumulative counts with their upper bounds (`+Inf` last), the sum in seconds and
     /// the count, as the encoder takes them.
-    pub fn snapshot(&self) -> (Vec<(f64, u64)>, f64, u64) {
+    pub fn snapshot(&self) -> HistogramSnapshot {
         let bounds = LATENCY_BUCKETS.iter().copied().chain([f64::INFINITY]);
         let buckets: Vec<(f64, u64)> = bounds.zip(self.buckets.iter().map(get_all)).collect();
         let count = buckets.iter().map(|(_, n)| n).sum();
         (buckets, get_all(&self.sum_ns) as f64 / 1e9, count)
     }
 }
+
+/// A histogram as the encoder takes it: (upper bound, count) per bucket, not cumulative,
+/// `+Inf` last; the sum in seconds; the count.
+pub type HistogramSnapshot = (Vec<(f64, u64)>, f64, u64);
 
 /// How a series' value is encoded.
 #[derive(Debug, Clone, Copy)]
@@ -123,7 +127,7 @@ impl EncodeMetric for Snapshot {
 
 /// The latency histograms of the routes that have seen a request, read at scrape time:
 /// (route, (buckets, sum, count)).
-pub(super) struct Histograms(pub(super) Vec<(&'static str, (Vec<(f64, u64)>, f64, u64))>);
+pub(super) struct Histograms(pub(super) Vec<(&'static str, HistogramSnapshot)>);
 
 impl std::fmt::Debug for Histograms {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -187,9 +191,18 @@ impl<C: Default> Table<C> {
         }
     }
 
-    /// The counters of `name`, if the table has it.
-    pub(super) fn get(&self, name: &str) -> Option<Arc<C>> {
-        self.current.load().get(name).cloned()
+    /// Runs `f` on the counters of `name`, or of `fallback` when the table lacks `name`;
+    /// `false` when it has neither. No reference count is touched (a shared write every
+    /// request thread would make): the table is borrowed through `arc_swap`'s guard.
+    pub(super) fn with(&self, name: &str, fallback: &str, f: impl FnOnce(&C)) -> bool {
+        let table = self.current.load();
+        match table.get(name).or_else(|| table.get(fallback)) {
+            Some(c) => {
+                f(c);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Every name and its counters, sorted by name (a stable scrape).
@@ -222,8 +235,8 @@ impl<C: Default> Table<C> {
     /// The counters of `name`, added when the table has fewer than `cap` names; `None`
     /// when it is full.
     pub(super) fn get_or_add(&self, name: &str, cap: usize) -> Option<Arc<C>> {
-        if let Some(c) = self.get(name) {
-            return Some(c);
+        if let Some(c) = self.current.load().get(name) {
+            return Some(Arc::clone(c));
         }
         let _one = self.lock();
         let old = self.current.load();

@@ -328,35 +328,26 @@ impl Metrics {
         self.flows.replace(flows.into_iter().chain([OTHER]));
     }
 
-    /// The counters of `flow`, or of `other` when it is not in the set in service.
-    fn flow(&self, flow: &str) -> Option<Arc<FlowCounters>> {
-        self.flows.get(flow).or_else(|| self.flows.get(OTHER))
-    }
-
     /// An incoming call: answered by `flow`, or by none (`None`: rejected).
     pub fn call(&self, flow: Option<&str>) {
         match flow {
             None => inc(&self.unrouted),
             Some(f) => {
-                if let Some(c) = self.flow(f) {
-                    inc(&c.calls);
-                }
+                self.flows.with(f, OTHER, |c| inc(&c.calls));
             }
         }
     }
 
     /// A menu answer in `flow`.
     pub fn menu(&self, flow: &str, outcome: Menu) {
-        if let Some(c) = self.flow(flow) {
-            inc(&c.menu[outcome as usize]);
-        }
+        self.flows
+            .with(flow, OTHER, |c| inc(&c.menu[outcome as usize]));
     }
 
     /// A dial leg in `flow` came back with `status` (`DialCallStatus`).
     pub fn dial(&self, flow: &str, status: &str) {
-        if let Some(c) = self.flow(flow) {
-            inc(&c.dial[slot(&DIAL_STATUSES, status)]);
-        }
+        let i = slot(&DIAL_STATUSES, status);
+        self.flows.with(flow, OTHER, |c| inc(&c.dial[i]));
     }
 
     /// A status callback with `status` (`CallStatus`).
