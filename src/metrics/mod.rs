@@ -3,7 +3,7 @@
 //!
 //! Other modules call plain methods on a shared [`Metrics`] (an `Arc`): the server per
 //! request, the notification dispatcher per attempt. Those methods add to relaxed atomics
-//! found by index or by one lock-free table lookup ([`atomic`]), so request threads never
+//! found by index or by one lock-free table lookup (`atomic`), so request threads never
 //! wait for each other here (BENCHMARKS.md, "Metrics"). What only needs reading when
 //! Prometheus scrapes (the served set, reloads, the call store's queue and spool) is
 //! handed to [`Metrics::encode`] as a [`Scrape`] of plain numbers, so this module imports
