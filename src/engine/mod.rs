@@ -111,8 +111,9 @@ pub struct Outcome {
 pub enum Answer {
     /// A menu's answer.
     Menu(MenuAnswer),
-    /// A dial leg came back with this `DialCallStatus`.
-    Dial(DialStatus),
+    /// A dial leg came back (its `DialCallStatus` is Twilio's parameter; the dial step
+    /// treats a missing one as `failed`).
+    Dial,
 }
 
 /// A menu's answer; every answer is exactly one of these.
@@ -126,53 +127,6 @@ pub enum MenuAnswer {
     NoInput,
     /// A wrong answer or silence on the last try: the menu gave up.
     Exhausted,
-}
-
-/// `DialCallStatus` (a missing one is `Failed`, as the dial step treats it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DialStatus {
-    /// `completed`
-    Completed,
-    /// `answered`
-    Answered,
-    /// `busy`
-    Busy,
-    /// `no-answer`
-    NoAnswer,
-    /// `failed`, or no status
-    Failed,
-    /// `canceled`
-    Canceled,
-    /// A value Twilio does not document.
-    Other,
-}
-
-impl DialStatus {
-    /// The status Twilio sent.
-    pub fn parse(status: &str) -> DialStatus {
-        match status {
-            "completed" => DialStatus::Completed,
-            "answered" => DialStatus::Answered,
-            "busy" => DialStatus::Busy,
-            "no-answer" => DialStatus::NoAnswer,
-            "failed" => DialStatus::Failed,
-            "canceled" => DialStatus::Canceled,
-            _ => DialStatus::Other,
-        }
-    }
-
-    /// Twilio's spelling; `other` for [`DialStatus::Other`].
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DialStatus::Completed => "completed",
-            DialStatus::Answered => "answered",
-            DialStatus::Busy => "busy",
-            DialStatus::NoAnswer => "no-answer",
-            DialStatus::Failed => "failed",
-            DialStatus::Canceled => "canceled",
-            DialStatus::Other => "other",
-        }
-    }
 }
 
 /// How a webhook found its flow.

@@ -411,7 +411,7 @@ impl App {
             Entry::Incoming => bump(&self.counters.calls),
             Entry::Continue { .. } => bump(&self.counters.continuations),
         }
-        self.count_run(entry, &outcome);
+        self.count_run(entry, params, &outcome);
         note.failed = outcome.failed;
         note.flow = outcome.flow;
         note.steps = Some(trace_summary(&outcome.trace));

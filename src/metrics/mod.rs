@@ -477,34 +477,22 @@ impl Metrics {
 
 /// Registers a counter family (the registry ends `help` with a period).
 fn counter(r: &mut Registry, name: &str, help: &str, series: Vec<Series<'_>>) {
+    family(r, Kind::Counter, name, help, series);
+}
+
+/// Registers a gauge family.
+fn gauge(r: &mut Registry, name: &str, help: &str, series: Vec<Series<'_>>) {
+    family(r, Kind::Gauge, name, help, series);
+}
+
+fn family(r: &mut Registry, kind: Kind, name: &str, help: &str, series: Vec<Series<'_>>) {
     // A family without series is left out: nothing to say, and some parsers stumble on
     // HELP and TYPE lines with no sample after them.
     if series.is_empty() {
         return;
     }
-    r.register(
-        name,
-        help,
-        Snapshot {
-            kind: Kind::Counter,
-            series: series.into_iter().map(|(l, v)| (owned(l), v)).collect(),
-        },
-    );
-}
-
-/// Registers a gauge family.
-fn gauge(r: &mut Registry, name: &str, help: &str, series: Vec<Series<'_>>) {
-    if series.is_empty() {
-        return;
-    }
-    r.register(
-        name,
-        help,
-        Snapshot {
-            kind: Kind::Gauge,
-            series: series.into_iter().map(|(l, v)| (owned(l), v)).collect(),
-        },
-    );
+    let series = series.into_iter().map(|(l, v)| (owned(l), v)).collect();
+    r.register(name, help, Snapshot { kind, series });
 }
 
 /// Label values copied for the registry (which holds `'static` metrics); scrape-time only.

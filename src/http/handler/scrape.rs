@@ -8,7 +8,7 @@ use hyper::http::request::Parts;
 use hyper::{Method, StatusCode};
 
 use super::{App, Resp, not_allowed, respond, text};
-use crate::engine::{self, Answer, Entry, MenuAnswer, Routed};
+use crate::engine::{self, Answer, Entry, MenuAnswer, Params, Routed};
 use crate::metrics::{self, Menu, Scrape, StoreFigures};
 
 impl App {
@@ -91,7 +91,7 @@ impl App {
     /// Counts what a run did: the incoming call by flow, a menu's answer, a dial's status.
     /// Flow names come from the set (or the action URL) and are bounded by the metrics'
     /// table of served flows.
-    pub(super) fn count_run(&self, entry: Entry<'_>, outcome: &engine::Outcome) {
+    pub(super) fn count_run(&self, entry: Entry<'_>, params: &Params, outcome: &engine::Outcome) {
         let m = &self.config.metrics;
         let flow = match entry {
             Entry::Incoming => {
@@ -114,7 +114,8 @@ impl App {
                     MenuAnswer::Exhausted => Menu::Exhausted,
                 },
             ),
-            Some(Answer::Dial(status)) => m.dial(flow, status.as_str()),
+            // As the dial step reads it: no status is a failure.
+            Some(Answer::Dial) => m.dial(flow, params.get("DialCallStatus").unwrap_or("failed")),
             None => {}
         }
     }
