@@ -471,3 +471,89 @@ fn sqlite_write_256_webhooks(b: Bencher) {
     })
     .bench_local_values(|batch| rt.block_on(db.write(batch)).unwrap());
 }
+
+/// The metrics work of one incoming call's request (`Metrics::webhook` with its latency,
+/// `Metrics::call` by flow) on 1 and 2 threads: the per-request cost, and whether threads
+/// counting into the same series slow each other down (BENCHMARKS.md, "Metrics").
+#[divan::bench(threads = [1, 2], sample_size = 1000)]
+fn metrics_per_request(b: Bencher) {
+    use switchboard::metrics::{Metrics, Outcome, Route};
+    static METRICS: std::sync::LazyLock<Metrics> = std::sync::LazyLock::new(|| {
+        let m = Metrics::new();
+        m.serving(
+            (0..100)
+                .map(|i| format!("flow{i}"))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str),
+        );
+        m.serving(["acme", "support", "billing"]);
+        m
+    });
+    let m = &*METRICS;
+    let elapsed = std::time::Duration::from_micros(180);
+    b.bench(|| {
+        m.webhook(Route::Voice, Outcome::Answered, black_box(elapsed));
+        m.call(Some(black_box("acme")));
+    });
+}
+
+/// The same work through prometheus-client's own `Family` of counters and `Family` of
+/// histograms (an `RwLock` per lookup, a mutex per observation), for comparison.
+#[divan::bench(threads = [1, 2], sample_size = 1000)]
+fn metrics_per_request_with_family(b: Bencher) {
+    use prometheus_client::metrics::counter::Counter;
+    use prometheus_client::metrics::family::Family;
+    use prometheus_client::metrics::histogram::Histogram;
+    type Labels = Vec<(&'static str, &'static str)>;
+    type Families = (
+        Family<Labels, Counter>,
+        Family<Labels, Histogram>,
+        Family<Labels, Counter>,
+    );
+    static FAMILIES: std::sync::LazyLock<Families> = std::sync::LazyLock::new(|| {
+        (
+            Family::default(),
+            Family::new_with_constructor(|| Histogram::new(switchboard::metrics::LATENCY_BUCKETS)),
+            Family::default(),
+        )
+    });
+    let (requests, latency, calls) = &*FAMILIES;
+    b.bench(|| {
+        let route = vec![("route", "/voice")];
+        requests
+            .get_or_create(&vec![("route", "/voice"), ("outcome", "answered")])
+            .inc();
+        latency.get_or_create(&route).observe(black_box(0.000_180));
+        calls
+            .get_or_create(&vec![("flow", black_box("acme"))])
+            .inc();
+    });
+}
+
+/// A scrape of `/metrics` (off the request path): 100 flows with counts, OpenMetrics.
+#[divan::bench]
+fn metrics_encode(b: Bencher) {
+    use switchboard::metrics::{Menu, Metrics, Outcome, Route, Scrape};
+    let m = Metrics::new();
+    let names: Vec<String> = (0..100).map(|i| format!("flow{i}")).collect();
+    m.serving(names.iter().map(String::as_str));
+    for n in &names {
+        m.call(Some(n));
+        m.menu(n, Menu::Matched);
+        m.dial(n, "no-answer");
+    }
+    for r in [
+        Route::Voice,
+        Route::Continue,
+        Route::Status,
+        Route::Recording,
+    ] {
+        m.webhook(r, Outcome::Answered, std::time::Duration::from_micros(300));
+    }
+    let scrape = Scrape {
+        flow_set_version: "0123456789ab",
+        ..Scrape::default()
+    };
+    b.bench(|| m.encode(black_box(&scrape), true).unwrap().len());
+}

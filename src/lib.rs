@@ -19,6 +19,8 @@
 //! - The **call store** ([`calls`]) remembers every webhook and callback (SQLite or
 //!   PostgreSQL), and its outbox holds the **notifications** ([`notify`]) a voicemail or a
 //!   missed call raises, which a dispatcher delivers to webhooks and email.
+//! - **Metrics** ([`metrics`]) count what the server does for Prometheus (`/metrics`); the
+//!   only module that knows `prometheus-client`.
 //! - The **offline tools** ([`tools`]) run calls without Twilio: the simulator
 //!   ([`tools::simulate`]) drives the engine through the same action-URL round trip as the
 //!   server, [`tools::call`] runs that loop as signed POSTs against a running server, flow
@@ -38,6 +40,7 @@ pub mod engine;
 pub mod flow;
 pub mod form;
 pub mod http;
+pub mod metrics;
 pub mod notify;
 pub mod schedule;
 pub mod signature;

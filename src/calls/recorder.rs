@@ -133,6 +133,10 @@ pub struct Health {
     pub spool_bytes: u64,
     /// The spool's limit.
     pub spool_max_bytes: u64,
+    /// Records waiting in the writer's queue.
+    pub queue_depth: u64,
+    /// The queue's capacity.
+    pub queue_capacity: u64,
     /// The latest error.
     pub last_error: Option<String>,
     /// Counters since start.
@@ -302,6 +306,8 @@ impl Recorder {
             spool_ok,
             spool_bytes: h.spool_bytes.load(Relaxed),
             spool_max_bytes: self.spool_max,
+            queue_depth: (self.tx.max_capacity() - self.tx.capacity()) as u64,
+            queue_capacity: self.tx.max_capacity() as u64,
             last_error: h
                 .last_error
                 .lock()

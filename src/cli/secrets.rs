@@ -15,6 +15,8 @@ pub const SHARED_KEY_SECRET_ENV: &str = "TWILIO_SHARED_KEY_SECRET";
 
 /// The records API's bearer token (`serve`; or `--admin-token-file`).
 pub const ADMIN_TOKEN_ENV: &str = "SWITCHBOARD_ADMIN_TOKEN";
+/// `/metrics`' bearer token (`serve`; or `--metrics-token-file`).
+pub const METRICS_TOKEN_ENV: &str = "SWITCHBOARD_METRICS_TOKEN";
 
 /// A secret from an environment variable or a file (not both); `None` when neither is set.
 /// Error messages name the variable or path, never the value.

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use super::exit;
 use super::secrets::{
-    ADMIN_TOKEN_ENV, AUTH_TOKEN_ENV, SECONDARY_AUTH_TOKEN_ENV, SHARED_KEY_SECRET_ENV, secret,
-    secret_text,
+    ADMIN_TOKEN_ENV, AUTH_TOKEN_ENV, METRICS_TOKEN_ENV, SECONDARY_AUTH_TOKEN_ENV,
+    SHARED_KEY_SECRET_ENV, secret, secret_text,
 };
 use super::values::{parse_duration, parse_long_duration, parse_public_url};
 use crate::calls::{self, DatabaseUrl};
@@ -32,9 +32,11 @@ Secrets (environment only, or a file; never a flag):
                                (or --shared-key-file)
   SWITCHBOARD_ADMIN_TOKEN      bearer token of the records API under /api/ (or
                                --admin-token-file); without one the API is off
+  SWITCHBOARD_METRICS_TOKEN    bearer token /metrics asks for (or --metrics-token-file);
+                               without one /metrics is open, as Prometheus expects
 
 Endpoints (GET or POST): /voice, /voice/{flow}/{step}, /status, /recording,
-/transcription, /fallback; /healthz and /readyz for probes; /api/calls,
+/transcription, /fallback; /healthz and /readyz for probes; /metrics for Prometheus; /api/calls,
 /api/calls/{CallSid} and /api/recordings with the admin token. Every call and callback is
 kept in --database (default sqlite:switchboard.db; docs/records.md). Logs are JSON lines
 on stderr (filter: --log).
@@ -120,6 +122,10 @@ pub struct Args {
     /// Without either, /api/… answers 404.
     #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN_FILE", value_name = "PATH")]
     pub admin_token_file: Option<PathBuf>,
+    /// Read /metrics' bearer token from this file instead of SWITCHBOARD_METRICS_TOKEN.
+    /// Without either, /metrics needs no token.
+    #[arg(long, env = "SWITCHBOARD_METRICS_TOKEN_FILE", value_name = "PATH")]
+    pub metrics_token_file: Option<PathBuf>,
     /// Accept unsigned webhooks. For local experiments only: anyone who can reach the server
     /// can then drive calls. Deliberately a flag only, with no environment variable, so it
     /// cannot be switched on by a forgotten setting.
@@ -230,9 +236,9 @@ pub fn run(args: &Args, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn Writ
             return exit::USAGE;
         }
     };
-    let admin_token = match admin_token(args, env) {
-        Ok(t) => t,
-        Err(msg) => {
+    let (admin_token, metrics_token) = match (admin_token(args, env), metrics_token(args, env)) {
+        (Ok(a), Ok(m)) => (a, m),
+        (Err(msg), _) | (_, Err(msg)) => {
             let _ = writeln!(err, "{msg}");
             return exit::USAGE;
         }
@@ -331,6 +337,11 @@ pub fn run(args: &Args, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn Writ
     }
     config.admin_token = admin_token;
     config.notify = notify;
+    tracing::info!(
+        token = metrics_token.is_some(),
+        "Prometheus metrics on /metrics"
+    );
+    config.metrics_token = metrics_token;
 
     let reload = http::reload::Options {
         watch: !args.no_watch,
@@ -476,12 +487,27 @@ fn admin_token(
     args: &Args,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<AdminToken>, String> {
-    let text = secret_text(
-        ADMIN_TOKEN_ENV,
-        "--admin-token-file",
-        args.admin_token_file.as_deref(),
-        env,
-    )?;
+    let file = args.admin_token_file.as_deref();
+    bearer_token(ADMIN_TOKEN_ENV, "--admin-token-file", file, env)
+}
+
+/// `/metrics`' token from [`METRICS_TOKEN_ENV`] or `--metrics-token-file`; `None`: open.
+fn metrics_token(
+    args: &Args,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<AdminToken>, String> {
+    let file = args.metrics_token_file.as_deref();
+    bearer_token(METRICS_TOKEN_ENV, "--metrics-token-file", file, env)
+}
+
+/// A bearer token from `env_name` or the file `flag` names.
+fn bearer_token(
+    env_name: &str,
+    flag: &str,
+    file: Option<&std::path::Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<AdminToken>, String> {
+    let text = secret_text(env_name, flag, file, env)?;
     // `secret_text` already refuses an empty file and skips an empty variable.
     Ok(text.as_deref().and_then(AdminToken::new))
 }
@@ -655,6 +681,23 @@ mod tests {
         std::fs::write(&file, " \n").unwrap();
         let msg = admin_token(&a, &env_of(&[])).unwrap_err();
         assert!(msg.contains("is empty"), "{msg}");
+    }
+
+    #[test]
+    fn metrics_token_from_env_or_file() {
+        let a = serve_args(&[]);
+        assert!(metrics_token(&a, &env_of(&[])).unwrap().is_none());
+        let env = env_of(&[("SWITCHBOARD_METRICS_TOKEN", "met-1\n")]);
+        assert!(metrics_token(&a, &env).unwrap().is_some());
+        // The admin token is another secret: it does not open /metrics.
+        assert!(admin_token(&a, &env).unwrap().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("metrics");
+        std::fs::write(&file, "met-file\n").unwrap();
+        let a = serve_args(&["--metrics-token-file", file.to_str().unwrap()]);
+        assert!(metrics_token(&a, &env_of(&[])).unwrap().is_some());
+        let msg = metrics_token(&a, &env).unwrap_err();
+        assert!(msg.contains("use one") && !msg.contains("met-"), "{msg}");
     }
 
     #[test]

@@ -112,6 +112,7 @@ impl<'a> Run<'a> {
             .get("DialCallStatus")
             .unwrap_or("failed")
             .to_string();
+        self.answer = Some(Answer::Dial);
         self.trace.push(Event::Result {
             step,
             outcome: format!(

@@ -55,6 +55,9 @@ impl<'a> Run<'a> {
         let msg = if no_input { &g.no_input } else { &g.invalid };
         let attempt = self.state.attempt.max(1);
         if attempt >= g.attempts {
+            if wait == Wait::Menu {
+                self.answer = Some(Answer::Menu(MenuAnswer::Exhausted));
+            }
             self.trace.push(Event::Exhausted {
                 step: self.step_name(f, s),
                 attempts: g.attempts,
@@ -127,6 +130,7 @@ impl<'a> Run<'a> {
                     heard,
                     outcome: why,
                 });
+                self.answer = Some(Answer::Menu(MenuAnswer::Matched));
                 self.state.attempt = 0;
                 Ok(self.goto(f, t))
             }
@@ -146,6 +150,12 @@ impl<'a> Run<'a> {
                         m.gather.attempts
                     ),
                 });
+                // `retry` turns it into `Exhausted` on the last try.
+                self.answer = Some(Answer::Menu(if no_input {
+                    MenuAnswer::NoInput
+                } else {
+                    MenuAnswer::Invalid
+                }));
                 self.retry(f, s, Wait::Menu, &m.gather, no_input)
             }
         }

@@ -103,6 +103,33 @@ pub struct Outcome {
     /// `sensitive: true` ask, and the current values of the variables such asks set. Empty
     /// for flows without one. The call store passes the trace through [`redact`] with them.
     pub secrets: Vec<String>,
+    /// What a menu or dial made of Twilio's answer in this run, typed (the trace says it in
+    /// words, for people): what the server counts in its metrics. `None` when the run
+    /// resumed no menu or dial.
+    pub answer: Option<Answer>,
+}
+
+/// What Twilio's answer to a waiting menu or dial came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// A menu's answer.
+    Menu(MenuAnswer),
+    /// A dial leg came back (its `DialCallStatus` is Twilio's parameter; the dial step
+    /// treats a missing one as `failed`).
+    Dial,
+}
+
+/// A menu's answer; every answer is exactly one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuAnswer {
+    /// A key or keyword chose an option.
+    Matched,
+    /// Something that is not an option, with tries left.
+    Invalid,
+    /// Silence, with tries left.
+    NoInput,
+    /// A wrong answer or silence on the last try: the menu gave up.
+    Exhausted,
 }
 
 /// Something a flow's `notify` list must be told of (docs/flows.md "Notifications").

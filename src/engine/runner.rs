@@ -38,6 +38,8 @@ pub(super) struct Run<'a> {
     pub(super) secrets: Vec<String>,
     /// What `notify` channels must hear of ([`Outcome::notices`]).
     pub(super) notices: Vec<Notice>,
+    /// What a resumed menu or dial made of Twilio's answer ([`Outcome::answer`]).
+    pub(super) answer: Option<Answer>,
 }
 
 impl Scope for Run<'_> {
@@ -84,6 +86,7 @@ impl<'a> Run<'a> {
             routed: None,
             secrets: Vec::new(),
             notices: Vec::new(),
+            answer: None,
         }
     }
 
@@ -125,6 +128,7 @@ impl<'a> Run<'a> {
                 .map(|f| f.name.clone()),
             routed: self.routed,
             failed,
+            answer: self.answer,
         }
     }
 

@@ -111,3 +111,50 @@ fn a_call_variable_in_the_url_never_overrides_a_constant() {
     assert!(out.twiml.contains("+14155550199"), "{}", out.twiml);
     assert!(!out.twiml.contains("+19005550000"), "{}", out.twiml);
 }
+
+/// `Outcome::answer`: what the server's metrics count, one value per resumed menu or dial.
+#[test]
+fn the_outcome_types_a_menus_or_dials_answer() {
+    let set = load(&format!(
+        "{FLOW}  call:\n    dial:\n      to: \"+14155550111\"\n      next: bye\n"
+    ));
+    let answer = |step: &str, query: &str, extra: &[(&str, &str)]| {
+        let mut pairs = vec![("To".to_string(), "+14155550100".to_string())];
+        pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let entry = Entry::Continue {
+            flow: "acme",
+            step,
+            query,
+        };
+        let p = Params::from_pairs(pairs);
+        run(&set, &Config::default(), entry, &p, Timestamp::UNIX_EPOCH).answer
+    };
+    let menu = |a| Some(Answer::Menu(a));
+    let cases = [
+        (
+            answer("menu", "k=m&n=1", &[("Digits", "1")]),
+            menu(MenuAnswer::Matched),
+        ),
+        (
+            answer("menu", "k=m&n=1", &[("Digits", "9")]),
+            menu(MenuAnswer::Invalid),
+        ),
+        (answer("menu", "k=m&n=1", &[]), menu(MenuAnswer::NoInput)),
+        (
+            answer("menu", "k=m&n=3", &[("Digits", "9")]),
+            menu(MenuAnswer::Exhausted),
+        ),
+        (answer("menu", "k=m&n=3", &[]), menu(MenuAnswer::Exhausted)),
+        (
+            answer("call", "k=d", &[("DialCallStatus", "no-answer")]),
+            Some(Answer::Dial),
+        ),
+        (answer("call", "k=d", &[]), Some(Answer::Dial)),
+        // Not waiting for anything: no answer.
+        (answer("bye", "", &[("Digits", "1")]), None),
+    ];
+    for (i, (got, want)) in cases.iter().enumerate() {
+        assert_eq!(got, want, "case {i}");
+    }
+    assert_eq!(cases.len(), 8);
+}

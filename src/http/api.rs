@@ -79,14 +79,7 @@ pub(super) async fn answer(
         // No token configured: the API does not exist.
         return error(StatusCode::NOT_FOUND, "not found");
     };
-    // Exactly one Authorization header: with two, proxies and this server might not agree
-    // on which one counts.
-    let mut given = parts.headers.get_all(AUTHORIZATION).iter();
-    let presented = match (given.next(), given.next()) {
-        (Some(v), None) => v.to_str().ok().and_then(bearer),
-        _ => None,
-    };
-    if !presented.is_some_and(|t| admin.accepts(t)) {
+    if !authorized(admin, parts) {
         let mut resp = error(
             StatusCode::UNAUTHORIZED,
             "this API needs Authorization: Bearer <admin token>",
@@ -133,6 +126,19 @@ pub(super) async fn answer(
         },
         None => error(StatusCode::NOT_FOUND, "not found"),
     }
+}
+
+/// Whether the request carries `token` in its one `Authorization: Bearer` header (the
+/// records API's rule, also `/metrics`' when it has a token).
+pub(super) fn authorized(token: &AdminToken, parts: &Parts) -> bool {
+    // Exactly one Authorization header: with two, proxies and this server might not agree
+    // on which one counts.
+    let mut given = parts.headers.get_all(AUTHORIZATION).iter();
+    let presented = match (given.next(), given.next()) {
+        (Some(v), None) => v.to_str().ok().and_then(bearer),
+        _ => None,
+    };
+    presented.is_some_and(|t| token.accepts(t))
 }
 
 /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).

@@ -8,22 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use serde_json::{Map, Value, json};
 
-/// `CallStatus` values of call status callbacks (reference §2.1, §2.6); anything else is
-/// counted as `other`.
-pub const CALL_STATUSES: [&str; 9] = [
-    "queued",
-    "initiated",
-    "ringing",
-    "in-progress",
-    "completed",
-    "busy",
-    "no-answer",
-    "failed",
-    "canceled",
-];
-
-/// `RecordingStatus` values of recording status callbacks (reference §2.7).
-pub const RECORDING_STATUSES: [&str; 4] = ["in-progress", "completed", "absent", "failed"];
+/// The statuses counted by name (anything else is `other`), shared with the metrics.
+pub use crate::metrics::{CALL_STATUSES, RECORDING_STATUSES};
 
 /// Every counter the server keeps.
 #[derive(Debug, Default)]

@@ -33,9 +33,11 @@ use crate::engine::action_url::{self, VoicePath};
 use crate::engine::trace_header;
 use crate::engine::{self, Entry, Event, Routed};
 use crate::form;
+use crate::metrics;
 use crate::twiml::MAX_DOCUMENT_BYTES;
 
 mod keep;
+mod scrape;
 
 use keep::{Req, Webhook};
 
@@ -87,6 +89,8 @@ enum Route<'a> {
     Readyz,
     /// `/api/…`: the records API (`api`).
     Api,
+    /// `/metrics`: Prometheus (`scrape`).
+    Metrics,
     NotFound,
 }
 
@@ -99,6 +103,7 @@ impl<'a> Route<'a> {
             "/fallback" => Route::Fallback,
             "/healthz" => Route::Healthz,
             "/readyz" => Route::Readyz,
+            "/metrics" => Route::Metrics,
             p if p == "/api" || p.starts_with("/api/") => Route::Api,
             _ => match action_url::parse_path(path) {
                 Some(VoicePath::Incoming) => Route::Voice,
@@ -119,7 +124,25 @@ impl<'a> Route<'a> {
             Route::Healthz => "healthz",
             Route::Readyz => "readyz",
             Route::Api => "api",
+            Route::Metrics => "metrics",
             Route::NotFound => "unknown",
+        }
+    }
+
+    /// The route's template in the metrics.
+    fn label(self) -> metrics::Route {
+        match self {
+            Route::Voice => metrics::Route::Voice,
+            Route::Continue { .. } => metrics::Route::Continue,
+            Route::Status => metrics::Route::Status,
+            Route::Recording => metrics::Route::Recording,
+            Route::Transcription => metrics::Route::Transcription,
+            Route::Fallback => metrics::Route::Fallback,
+            Route::Healthz => metrics::Route::Healthz,
+            Route::Readyz => metrics::Route::Readyz,
+            Route::Api => metrics::Route::Api,
+            Route::Metrics => metrics::Route::Metrics,
+            Route::NotFound => metrics::Route::Other,
         }
     }
 
@@ -148,6 +171,8 @@ struct Note {
     panic: Option<String>,
     /// Callback details.
     callback: Option<Callback>,
+    /// How a call webhook ended, when the status alone does not say (metrics).
+    outcome: Option<metrics::Outcome>,
 }
 
 /// Fields of a callback worth a log line.
@@ -232,6 +257,7 @@ impl App {
             Ok(Err(panic)) => {
                 bump(&self.counters.panics);
                 note.panic = Some(panic_message(panic.as_ref()));
+                note.outcome = Some(metrics::Outcome::Panic);
                 self.after_panic(route)
             }
             Err(_elapsed) => {
@@ -239,14 +265,12 @@ impl App {
                 close(text(StatusCode::REQUEST_TIMEOUT, "request timeout"))
             }
         };
-        self.log(
-            route,
-            &parts,
-            peer,
-            response.status(),
-            started.elapsed(),
-            &note,
-        );
+        let elapsed = started.elapsed();
+        let outcome = note
+            .outcome
+            .unwrap_or_else(|| metrics::Outcome::of_status(response.status().as_u16()));
+        self.config.metrics.webhook(route.label(), outcome, elapsed);
+        self.log(route, &parts, peer, response.status(), elapsed, &note);
         response
     }
 
@@ -266,6 +290,8 @@ impl App {
                 let (db, admin) = (&self.config.database, &self.config.admin_token);
                 return super::api::answer(db.as_ref(), admin.as_ref(), parts).await;
             }
+            // Its own optional token; never a Twilio signature.
+            Route::Metrics => return self.scrape(parts),
             Route::Healthz | Route::Readyz => {
                 if method != Method::GET && method != Method::HEAD {
                     return not_allowed("GET, HEAD");
@@ -341,6 +367,7 @@ impl App {
                 verify_webhook_decoded(keys, &base, target, method, &parts.headers, &bytes, decoded)
             {
                 bump(&self.counters.signature_rejections);
+                self.config.metrics.signature_rejected();
                 note.rejection = Some(r.to_string());
                 return text(StatusCode::FORBIDDEN, r.reason());
             }
@@ -364,7 +391,7 @@ impl App {
             Route::Recording => self.recording(&req, note).await,
             Route::Transcription => self.transcription(&req, note).await,
             Route::Fallback => self.fallback(&req, note),
-            Route::Healthz | Route::Readyz | Route::Api | Route::NotFound => {
+            Route::Healthz | Route::Readyz | Route::Api | Route::Metrics | Route::NotFound => {
                 text(StatusCode::NOT_FOUND, "not found")
             }
         }
@@ -378,13 +405,13 @@ impl App {
         let served = self.store.current();
         let now = Timestamp::now();
         let mut outcome = (self.config.runner)(&served.set, &self.engine, entry, params, now);
+        let unrouted = outcome.routed == Some(Routed::NoFlow);
         match entry {
-            Entry::Incoming if outcome.routed == Some(Routed::NoFlow) => {
-                bump(&self.counters.unrouted)
-            }
+            Entry::Incoming if unrouted => bump(&self.counters.unrouted),
             Entry::Incoming => bump(&self.counters.calls),
             Entry::Continue { .. } => bump(&self.counters.continuations),
         }
+        self.count_run(entry, params, &outcome);
         note.failed = outcome.failed;
         note.flow = outcome.flow;
         note.steps = Some(trace_summary(&outcome.trace));
@@ -399,6 +426,11 @@ impl App {
         if note.failed {
             bump(&self.counters.run_failures);
         }
+        note.outcome = Some(match () {
+            () if note.failed => metrics::Outcome::RunFailure,
+            () if unrouted => metrics::Outcome::NoFlow,
+            () => metrics::Outcome::Answered,
+        });
         let mut resp = twiml(body.clone());
         if trace {
             let value = trace_header::encode(
@@ -445,6 +477,7 @@ impl App {
         let params = req.params;
         let call_status = params.get("CallStatus").unwrap_or("");
         self.counters.call_status(call_status);
+        self.config.metrics.call_status(call_status);
         note.callback = Some(Callback::Status {
             call_status: clip(call_status),
             parent_call_sid: params.get("ParentCallSid").map(clip),
@@ -460,6 +493,7 @@ impl App {
         let params = req.params;
         let status = params.get("RecordingStatus").unwrap_or("");
         self.counters.recording_status(status);
+        self.config.metrics.recording(status);
         note.callback = Some(Callback::Recording {
             recording_status: clip(status),
             recording_sid: params.get("RecordingSid").map(clip),
@@ -680,7 +714,9 @@ impl App {
             None if matches!(route, Route::Api) => tracing::info!(
                 endpoint, method, path, status, latency_us, peer = %peer, "api"
             ),
-            None if matches!(route, Route::Healthz | Route::Readyz) && status < 400 => {
+            None if matches!(route, Route::Healthz | Route::Readyz | Route::Metrics)
+                && status < 400 =>
+            {
                 tracing::debug!(endpoint, method, path, status, latency_us, "probe")
             }
             None => {

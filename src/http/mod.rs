@@ -13,7 +13,8 @@
 //! | `/fallback` | the number's Fallback URL: the configured safe document |
 //!
 //! plus `/healthz` (the process answers) and `/readyz` (flows loaded, counters), unsigned,
-//! and the records API under `/api/` (`api`: a bearer token, no Twilio signature).
+//! `/metrics` (Prometheus; its own optional bearer token, [`crate::metrics`]), and the
+//! records API under `/api/` (`api`: a bearer token, no Twilio signature).
 //!
 //! A request goes through, in order: route (`404`), method (`405`), content type (`415`),
 //! body size (`413`), body read (`400`, `408`), form decoding (`400`), the signature
@@ -143,6 +144,10 @@ pub struct ServerConfig {
     pub admin_token: Option<AdminToken>,
     /// How notifications are delivered (with a call store: the outbox is in it).
     pub notify: crate::notify::Settings,
+    /// What `/metrics` shows; shared with whoever else counts (the notifier).
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// `/metrics`' bearer token (`--metrics-token-file`); `None`: `/metrics` is open.
+    pub metrics_token: Option<AdminToken>,
 }
 
 impl ServerConfig {
@@ -160,6 +165,8 @@ impl ServerConfig {
             database: None,
             admin_token: None,
             notify: crate::notify::Settings::default(),
+            metrics: Arc::default(),
+            metrics_token: None,
         }
     }
 }
@@ -290,12 +297,15 @@ fn start_dispatcher(
     let flows = Arc::clone(flows);
     let channels: crate::notify::Channels =
         Arc::new(move |name: &str| flows.current().set.channel(name).cloned());
+    let metrics = Arc::clone(&config.metrics);
+    let report: crate::notify::Report =
+        Arc::new(move |channel: &str, result: &str| metrics.notification(channel, result));
     let dispatcher = crate::notify::Dispatcher::new(
         calls.database.clone(),
         calls.recorder.replica(),
         config.notify.clone(),
         channels,
-        None,
+        Some(report),
     );
     let (stop, stopped) = tokio::sync::watch::channel(false);
     (stop, tokio::spawn(dispatcher.run(stopped)))

@@ -72,6 +72,7 @@ impl Server {
         // From here on every set put in service goes to the call store (or, with none,
         // its files are dropped at once).
         store.keep_versions(config.records.as_ref().map(|r| r.recorder.clone()));
+        store.count_in(&config.metrics);
         Server {
             listener,
             app: Arc::new(App::new(store, config)),

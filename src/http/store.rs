@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 use crate::calls::{FlowSetVersion, Recorder};
 use crate::diag::{Diagnostic, Kind, render_json};
 use crate::flow::{self, FlowSet, LoadError};
+use crate::metrics::Metrics;
 
 /// At most this many diagnostics of a refused reload are listed in `/readyz` (the logs have
 /// them all): a broken directory of a thousand flows must not make the probe's answer huge.
@@ -203,6 +204,8 @@ pub struct FlowStore {
     settle: Duration,
     /// Where the files of each set put in service go ([`FlowStore::keep_versions`]).
     keeper: Mutex<Keeper>,
+    /// Told the flow names of each set put in service ([`FlowStore::count_in`]).
+    metrics: std::sync::OnceLock<Arc<Metrics>>,
 }
 
 impl FlowStore {
@@ -223,6 +226,7 @@ impl FlowStore {
             reload_lock: Mutex::new(()),
             settle: Duration::ZERO,
             keeper: Mutex::new(Keeper::Waiting(Some(version))),
+            metrics: std::sync::OnceLock::new(),
         };
         Ok((store, report))
     }
@@ -243,6 +247,15 @@ impl FlowStore {
                 recorder.keep_flow_set(v);
             }
             *keeper = Keeper::Recorder(recorder);
+        }
+    }
+
+    /// Counts the flows of the set in service, and of every set a reload puts in service
+    /// from now on, by name in `metrics` ([`Metrics::serving`]). The first call wins; the
+    /// server makes it as it starts.
+    pub fn count_in(&self, metrics: &Arc<Metrics>) {
+        if self.metrics.set(Arc::clone(metrics)).is_ok() {
+            metrics.serving(flow_names(&self.current().set));
         }
     }
 
@@ -340,6 +353,10 @@ impl FlowStore {
                 self.history.store(Arc::new(history));
                 self.last_failure.store(None);
                 if report.changed {
+                    // The names first: requests answered by the new set find their flows.
+                    if let Some(m) = self.metrics.get() {
+                        m.serving(flow_names(&served.set));
+                    }
                     self.current.store(Arc::new(served));
                     self.hand_over(version);
                 }
@@ -392,6 +409,10 @@ impl FlowStore {
             "last_error": last_error,
         })
     }
+}
+
+fn flow_names(set: &FlowSet) -> impl Iterator<Item = &str> {
+    set.flows().iter().map(|f| f.name.as_str())
 }
 
 /// What [`read_settled`] read, and how long it slept waiting for the files to hold still.
@@ -515,6 +536,36 @@ mod tests {
     const GOOD: &str =
         "numbers: [\"+14155550100\"]\nstart: hi\nsteps:\n  hi:\n    say: Hello\n    next: hangup\n";
 
+    /// The metrics count a flow by name from the reload that puts it in service on.
+    #[test]
+    fn a_reload_tells_the_metrics_its_flows() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.yaml"), GOOD).unwrap();
+        let (store, _) = FlowStore::open(dir.path()).unwrap();
+        let metrics = Arc::new(Metrics::new());
+        store.count_in(&metrics);
+        let count = |m: &Metrics| {
+            m.call(Some("main"));
+            m.call(Some("other_line"));
+            let text = m.encode(&crate::metrics::Scrape::default(), false).unwrap();
+            text.lines()
+                .filter(|l| l.starts_with("switchboard_calls_total{"))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let before = count(&metrics);
+        assert!(before.contains(&r#"switchboard_calls_total{flow="main"} 1"#.to_owned()));
+        assert!(before.contains(&r#"switchboard_calls_total{flow="other"} 1"#.to_owned()));
+        let second = GOOD.replace("0100", "0101");
+        std::fs::write(dir.path().join("other_line.yaml"), second).unwrap();
+        store.reload().unwrap();
+        let after = count(&metrics);
+        assert!(after.contains(&r#"switchboard_calls_total{flow="main"} 2"#.to_owned()));
+        let named = r#"switchboard_calls_total{flow="other_line"} 1"#;
+        assert!(after.contains(&named.to_owned()), "{after:?}");
+        assert!(after.contains(&r#"switchboard_calls_total{flow="other"} 1"#.to_owned()));
+    }
+
     #[test]
     fn reload_swaps_only_valid_sets() {
         let dir = tempfile::tempdir().unwrap();
@@ -553,6 +604,7 @@ mod tests {
             reload_lock: Mutex::new(()),
             settle: Duration::ZERO,
             keeper: Mutex::new(Keeper::Off),
+            metrics: std::sync::OnceLock::new(),
         };
         assert!(matches!(gone.reload(), Err(StoreError::Unreadable(_))));
         assert!(gone.last_failure().is_some());

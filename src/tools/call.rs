@@ -368,6 +368,7 @@ impl HttpTransport {
             failed: false,
             secrets: Vec::new(),
             notices: Vec::new(),
+            answer: None,
         };
         match reply.trace.as_deref().map(trace_header::decode) {
             Some(Ok(d)) => {

@@ -8,6 +8,7 @@
 mod api;
 mod e2e;
 mod faults;
+mod metrics;
 mod notify;
 mod postgres;
 mod read;

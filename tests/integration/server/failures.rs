@@ -85,6 +85,7 @@ fn oversized_runner(
         failed: false,
         secrets: vec![],
         notices: vec![],
+        answer: None,
     }
 }
 
