@@ -275,7 +275,7 @@ impl Recorder {
 
     /// Hands over a flow set version the server put in service, to be stored with the
     /// writer's next write. Never waits (the reload thread calls it): when more than
-    /// [`PENDING_FLOW_SETS`] are waiting, the oldest is dropped and counted.
+    /// `PENDING_FLOW_SETS` (4) are waiting, the oldest is dropped and counted.
     pub fn keep_flow_set(&self, version: FlowSetVersion) {
         let dropped = {
             let mut queue = self.flow_sets.lock();
