@@ -272,37 +272,45 @@ pub fn svg(g: &Graph) -> String {
     out
 }
 
-/// One edge: straight down, or a curve on the right for edges going up or sideways.
+/// One edge: straight down; along a row, a bow under it; back up (a loop), a curve on the
+/// right.
 fn edge(out: &mut String, p: &Placed, a: usize, b: usize, label: &str, dashed: bool, k: usize) {
     let class = if dashed { "edge dashed" } else { "edge" };
     let (ax, bx) = (p.x[a], p.x[b]);
-    let path = if p.row[b] > p.row[a] {
-        let (y1, y2) = (top(p.row[a]) + NODE_H, top(p.row[b]));
-        format!("M{ax:.1},{y1:.1} L{bx:.1},{y2:.1}")
+    let (ra, rb) = (p.row[a], p.row[b]);
+    let (path, lx, ly) = if rb > ra {
+        let (y1, y2) = (top(ra) + NODE_H, top(rb));
+        (
+            format!("M{ax:.1},{y1:.1} L{bx:.1},{y2:.1}"),
+            (ax + bx) / 2.0 + 4.0,
+            (y1 + y2) / 2.0 + 4.0,
+        )
+    } else if ra == rb && a != b {
+        // Under the row, between the two nodes' bottoms; each such edge a little deeper.
+        let y = top(ra) + NODE_H;
+        let depth = y + 18.0 + (k % 3) as f64 * 6.0;
+        (
+            format!("M{ax:.1},{y:.1} C{ax:.1},{depth:.1} {bx:.1},{depth:.1} {bx:.1},{y:.1}"),
+            (ax + bx) / 2.0,
+            depth + 2.0,
+        )
     } else {
-        // Up (a loop back) or within a row: leave from the right side, bow out, come back
-        // into the target's right side; each such edge bows a little further out.
-        let (y1, y2) = (top(p.row[a]) + NODE_H / 2.0, top(p.row[b]) + NODE_H / 2.0);
+        // Up (a loop back) or to itself: leave from the right side, bow out, come back into
+        // the target's right side; each such edge bows a little further out.
+        let (y1, y2) = (top(ra) + NODE_H / 2.0, top(rb) + NODE_H / 2.0);
         let (x1, x2) = (ax + p.w[a] / 2.0, bx + p.w[b] / 2.0);
         let out_x = x1.max(x2) + 30.0 + (k % 4) as f64 * 8.0;
-        format!("M{x1:.1},{y1:.1} C{out_x:.1},{y1:.1} {out_x:.1},{y2:.1} {x2:.1},{y2:.1}")
+        (
+            format!("M{x1:.1},{y1:.1} C{out_x:.1},{y1:.1} {out_x:.1},{y2:.1} {x2:.1},{y2:.1}"),
+            out_x - 4.0,
+            (y1 + y2) / 2.0,
+        )
     };
     let _ = write!(
         out,
         "<path d=\"{path}\" class=\"{class}\" marker-end=\"url(#arrow)\"/>"
     );
     if !label.is_empty() {
-        let (lx, ly) = if p.row[b] > p.row[a] {
-            (
-                (ax + bx) / 2.0 + 4.0,
-                (top(p.row[a]) + NODE_H + top(p.row[b])) / 2.0 + 4.0,
-            )
-        } else {
-            (
-                ax.max(bx) + p.w[a].max(p.w[b]) / 2.0 + 34.0,
-                (top(p.row[a]) + top(p.row[b]) + NODE_H) / 2.0,
-            )
-        };
         let _ = write!(
             out,
             "<text x=\"{lx:.1}\" y=\"{ly:.1}\" class=\"e-label\">{}</text>",

@@ -108,7 +108,7 @@ pub(super) async fn answer(ctx: Ctx<'_>, parts: &Parts, body: Incoming) -> Resp 
         "/login" if method == Method::POST => return sign_in(console, parts, body, now).await,
         "/logout" if method == Method::POST => {
             if session::cross_site(parts) {
-                return plain(StatusCode::FORBIDDEN, "cross-site request refused");
+                return cross_site_refused(parts);
             }
             let mut resp = redirect("/console/login");
             resp.headers_mut()
@@ -157,7 +157,7 @@ pub(super) async fn answer(ctx: Ctx<'_>, parts: &Parts, body: Incoming) -> Resp 
 /// `POST /console/login`: the token once, then the cookie.
 async fn sign_in(console: &Console, parts: &Parts, body: Incoming, now: i64) -> Resp {
     if session::cross_site(parts) {
-        return plain(StatusCode::FORBIDDEN, "cross-site request refused");
+        return cross_site_refused(parts);
     }
     let bytes = match Limited::new(body, FORM_BYTES).collect().await {
         Ok(b) => b.to_bytes(),
@@ -183,6 +183,24 @@ async fn sign_in(console: &Console, parts: &Parts, body: Incoming, now: i64) -> 
     )
 }
 
+/// `403` for a `POST` from another site; the log says what the browser sent.
+fn cross_site_refused(parts: &Parts) -> Resp {
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| crate::form::clip(v, 200))
+    };
+    tracing::warn!(
+        origin = header("origin").as_deref(),
+        sec_fetch_site = header("sec-fetch-site").as_deref(),
+        host = header("host").as_deref(),
+        "console: a cross-site POST refused"
+    );
+    plain(StatusCode::FORBIDDEN, "cross-site request refused")
+}
+
 /// The headers every console answer carries.
 fn secure_headers(resp: &mut Resp) {
     let h = resp.headers_mut();
@@ -202,7 +220,9 @@ fn secure_headers(resp: &mut Resp) {
     );
     h.insert(
         HeaderName::from_static("referrer-policy"),
-        HeaderValue::from_static("no-referrer"),
+        // Not `no-referrer`: with it Chromium sends `Origin: null` on the console's own form
+        // posts. Other hosts (the recording links) still get no referrer.
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(
         HeaderName::from_static("x-frame-options"),

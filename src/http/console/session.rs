@@ -129,17 +129,16 @@ fn cookies(parts: &Parts) -> impl Iterator<Item = (&str, &str)> {
 }
 
 /// Whether a `POST` may come from another site: refused when the browser says so
-/// (`Sec-Fetch-Site` other than `same-origin`/`none`) or names an `Origin` whose host is
-/// not the one the request was sent to. `SameSite=Strict` already keeps the cookie off
+/// (`Sec-Fetch-Site` other than `same-origin`/`none`) or, from a browser that does not send
+/// that header, names an `Origin` whose host is not the one the request was sent to. `SameSite=Strict` already keeps the cookie off
 /// cross-site requests; this also covers the sign-in form, which has no cookie yet. A
 /// client that sends neither header (curl) is not a browser a page could drive.
 pub fn cross_site(parts: &Parts) -> bool {
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(site) = header("sec-fetch-site")
-        && site != "same-origin"
-        && site != "none"
-    {
-        return true;
+    // A browser that sends Fetch Metadata says it plainly; its word is final (a form POST
+    // may carry `Origin: null` under some referrer policies).
+    if let Some(site) = header("sec-fetch-site") {
+        return site != "same-origin" && site != "none";
     }
     match header("origin") {
         None => false,
@@ -222,7 +221,7 @@ mod tests {
 
     #[test]
     fn cross_site_posts() {
-        let cases: [(&[(&str, &str)], bool); 7] = [
+        let cases: [(&[(&str, &str)], bool); 8] = [
             (&[], false),
             (
                 &[("host", "sb.example"), ("origin", "https://sb.example")],
@@ -236,10 +235,14 @@ mod tests {
             (&[("sec-fetch-site", "same-origin")], false),
             (&[("sec-fetch-site", "cross-site")], true),
             (&[("sec-fetch-site", "same-site")], true),
+            (
+                &[("sec-fetch-site", "same-origin"), ("origin", "null")],
+                false,
+            ),
         ];
         for (headers, refused) in &cases {
             assert_eq!(cross_site(&parts(headers)), *refused, "{headers:?}");
         }
-        assert_eq!(cases.len(), 7);
+        assert_eq!(cases.len(), 8);
     }
 }

@@ -116,7 +116,7 @@ fn signed_in_the_pages_show_calls_flows_and_reloads() {
         "{csp}"
     );
     assert_eq!(list.header("x-content-type-options"), Some("nosniff"));
-    assert_eq!(list.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(list.header("referrer-policy"), Some("same-origin"));
     assert_eq!(list.header("cache-control"), Some("no-store"));
     // Filters narrow: a number that is not the call's, missed only (it was answered).
     let none = s.get("/console/calls/rows?number=%2B19995550000", &c);

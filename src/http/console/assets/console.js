@@ -1,6 +1,7 @@
 // The operator console's one script (embedded in the binary, served from /console/assets/).
 // It keeps the first page of the calls list up to date without a reload, and marks any
-// script error in the page (data-js-errors on <html>) so problems are visible to tests.
+// script error and every Content-Security-Policy violation in the page (data-js-errors,
+// data-csp-violations on <html>) so problems are visible to tests.
 "use strict";
 (function () {
   var errors = 0;
@@ -13,6 +14,13 @@
     document.documentElement.setAttribute("data-js-errors", String(errors));
   });
   document.documentElement.setAttribute("data-js-errors", "0");
+  // Anything the Content-Security-Policy blocked (a request to another host, inline code).
+  var blocked = 0;
+  document.addEventListener("securitypolicyviolation", function () {
+    blocked += 1;
+    document.documentElement.setAttribute("data-csp-violations", String(blocked));
+  });
+  document.documentElement.setAttribute("data-csp-violations", "0");
 
   function live(tbody) {
     var url = tbody.getAttribute("data-live");
