@@ -103,8 +103,8 @@ pub struct FailedLoad {
     /// Number of errors (0 when the directory could not be read at all).
     pub errors: usize,
     /// The diagnostics rendered rustc-style, or the reason the directory could not be read.
-    /// Logged, not served over HTTP: the rendering quotes source lines, and flow files may
-    /// hold private numbers.
+    /// Logged, and shown only in the console behind the admin token (never `/readyz`): the
+    /// rendering quotes source lines, and flow files may hold private numbers.
     pub diagnostics: String,
     /// Every diagnostic (errors and warnings), structured: `/readyz` lists them (kind, file,
     /// line, column, message). Empty when the directory could not be read.

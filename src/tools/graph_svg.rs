@@ -4,11 +4,11 @@
 //! Layers come from a breadth-first walk from the nodes nothing points to (the incoming
 //! call, the `on error` entry), so a step sits one row below the first step that reaches
 //! it; nodes the walk never reaches go in a last row. One pass orders each row by the mean
-//! position of its parents (fewer crossings). Edges going down are straight; edges going
-//! back up or along a row (loops: a menu that repeats) are drawn as curves to the right.
-//! Every text passes through [`escape`]; colours and fonts are attributes and classes (the
-//! console's stylesheet), never a `style` attribute, so a strict Content-Security-Policy
-//! allows the drawing inline.
+//! position of its parents (fewer crossings). Edges going down are straight; edges along a
+//! row bow under it; edges going back up (loops: a menu that repeats) curve to the right.
+//! Every text passes through the TwiML writer's XML escaping; colours and fonts are
+//! attributes and classes (the console's stylesheet), never a `style` attribute, so a
+//! strict Content-Security-Policy allows the drawing inline.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
@@ -26,22 +26,10 @@ const CHAR_W: f64 = 7.0;
 /// Margin around the drawing (room for the loop curves on the right).
 const MARGIN: f64 = 40.0;
 
-/// Escapes text for SVG (XML) content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // XML 1.0 forbids most control characters.
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
+/// Escapes text for SVG content and attribute values: the TwiML writer's XML escaping (the
+/// crate's one), which also drops the characters XML 1.0 forbids.
+fn escape(s: &str) -> String {
+    crate::twiml::escaped(s, true)
 }
 
 /// Where each node goes.
@@ -68,13 +56,17 @@ fn node_width(g: &Graph, i: usize) -> f64 {
     (chars as f64 * CHAR_W + 28.0).max(90.0)
 }
 
-fn place(g: &Graph) -> Placed {
-    let index: HashMap<&str, usize> = g
-        .nodes
+/// Node id → position in `g.nodes`.
+fn index_of(g: &Graph) -> HashMap<&str, usize> {
+    g.nodes
         .iter()
         .enumerate()
         .map(|(i, n)| (n.id.as_str(), i))
-        .collect();
+        .collect()
+}
+
+fn place(g: &Graph) -> Placed {
+    let index = index_of(g);
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); g.nodes.len()];
     let mut has_parent = vec![false; g.nodes.len()];
     for e in &g.edges {
@@ -216,12 +208,7 @@ pub fn svg(g: &Graph) -> String {
         w = p.width,
         n = g.nodes.len()
     );
-    let index: HashMap<&str, usize> = g
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.id.as_str(), i))
-        .collect();
+    let index = index_of(g);
     for (k, e) in g.edges.iter().enumerate() {
         let (Some(&a), Some(&b)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) else {
             continue;
@@ -345,7 +332,7 @@ mod tests {
             assert!(svg.contains(&format!(">{step}</text>")), "{step}: {svg}");
         }
         // The prompt's markup characters arrive as text, not markup.
-        assert!(svg.contains("&lt;1&gt; &amp; &#39;so&#39;"), "{svg}");
+        assert!(svg.contains("&lt;1&gt; &amp; 'so'"), "{svg}");
         assert!(!svg.contains("style="), "no inline style: CSP");
         // The menu's option back to itself is a curve.
         assert!(svg.contains(" C"), "{svg}");

@@ -1,8 +1,6 @@
 //! The console's HTML: escaping, the page around every view, the sign-in form, and the
 //! embedded assets (stylesheet, script, icon), compiled into the binary.
 
-use std::fmt::Write as _;
-
 /// The stylesheet.
 pub const CSS: &str = include_str!("assets/console.css");
 /// The one script: live updates of the calls list, and an error marker for the tests.
@@ -10,24 +8,12 @@ pub const JS: &str = include_str!("assets/console.js");
 /// The tab's icon (served, so the browser asks this server and nobody else).
 pub const ICON: &str = include_str!("assets/icon.svg");
 
-/// Escapes text for HTML content and quoted attribute values.
+/// Escapes text for HTML content and double-quoted attribute values (every attribute the
+/// console writes is double-quoted): the TwiML writer's escaping, the one the crate has,
+/// which also drops the characters XML forbids (control characters a caller's value may
+/// carry).
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters a caller's value may carry are shown, not interpreted.
-            c if c.is_control() && c != '\n' && c != '\t' => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::twiml::escaped(s, true)
 }
 
 /// Percent-encodes a value for a URL's path segment or query.
@@ -117,9 +103,9 @@ mod tests {
     fn escaping() {
         assert_eq!(
             esc("<script>alert('x')</script> & \"q\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+            "&lt;script&gt;alert('x')&lt;/script&gt; &amp; &quot;q&quot;"
         );
-        assert_eq!(esc("a\u{1b}[31m"), "a\\u{1b}[31m");
+        assert_eq!(esc("a\u{1b}[31m"), "a[31m");
         assert_eq!(url("+1 415/&"), "%2B1+415%2F%26");
     }
 
