@@ -334,6 +334,30 @@ async fn filters_and_pages(db: &Database) {
         .unwrap();
     // 100..112 even: 100, 102, …, 110.
     assert_eq!(from.items.len(), 6);
+    // The console's filters: a number on either side, missed calls, with a recording.
+    let either = |number: &str, missed: bool, with_recording: bool| Filter {
+        number: Some(number.into()),
+        missed,
+        with_recording,
+        since: Some(1_000),
+        limit: 100,
+        ..Filter::default()
+    };
+    let got = db
+        .calls(either("+14155550001", false, false))
+        .await
+        .unwrap();
+    assert_eq!(got.items.len(), 13, "the even calls, from +14155550001");
+    let got = db.calls(either("+14155550001", true, false)).await.unwrap();
+    // 100, 110, 120: even and a multiple of 5.
+    assert_eq!(got.items.len(), 3, "missed: no-answer");
+    let got = db.calls(either("+14155550001", false, true)).await.unwrap();
+    assert_eq!(got.items.len(), 0, "none has a recording");
+    let got = db
+        .calls(either("+14155550100", false, false))
+        .await
+        .unwrap();
+    assert_eq!(got.items.len(), 25, "every call was to +14155550100");
 }
 
 async fn stories_hold_every_record(db: &Database) {

@@ -11,6 +11,9 @@ pub const MAX_LIMIT: u32 = 1000;
 /// Rows per page when the reader does not say.
 pub const DEFAULT_LIMIT: u32 = 50;
 
+/// The final statuses of a call no one answered ([`Filter::missed`]).
+pub const MISSED_STATUSES: [&str; 4] = ["no-answer", "busy", "failed", "canceled"];
+
 /// Which calls (or recordings) to list. Every field narrows; none set lists everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
@@ -26,6 +29,13 @@ pub struct Filter {
     pub flow: Option<String>,
     /// Final (or current) status equals.
     pub status: Option<String>,
+    /// `From` or `To` equals (the console's one number box).
+    pub number: Option<String>,
+    /// Only missed calls: no one answered ([`MISSED_STATUSES`]), or a dial raised a
+    /// missed-call notification.
+    pub missed: bool,
+    /// Only calls with at least one recording (voicemail).
+    pub with_recording: bool,
     /// Rows per page (1..=[`MAX_LIMIT`]).
     pub limit: u32,
     /// Continue after this cursor ([`Page::next`]).
@@ -146,6 +156,23 @@ impl Filter {
         w.eq("to_number", self.to.as_deref());
         w.eq("flow", self.flow.as_deref());
         w.eq("status", self.status.as_deref());
+        if let Some(n) = self.number.as_deref() {
+            let a = w.push(Param::Text(super::record::storable(n)));
+            let b = w.push(Param::Text(super::record::storable(n)));
+            w.conds
+                .push(format!("(from_number = {a} OR to_number = {b})"));
+        }
+        if self.missed {
+            let listed: Vec<String> = MISSED_STATUSES.iter().map(|s| format!("'{s}'")).collect();
+            w.conds.push(format!(
+                "(status IN ({}) OR EXISTS (SELECT 1 FROM notifications n \
+                 WHERE n.call_sid = calls.call_sid AND n.kind = 'missed_call'))",
+                listed.join(", ")
+            ));
+        }
+        if self.with_recording {
+            w.conds.push("recordings > 0".into());
+        }
         let limit = w.push(Param::Int(i64::from(self.page_size()) + 1));
         let sql = format!(
             "SELECT {} FROM calls{} ORDER BY first_seen DESC, call_sid DESC LIMIT {limit}",

@@ -93,6 +93,7 @@ impl Filters {
             status: self.status.clone(),
             limit: 0,
             cursor: None,
+            ..Filter::default()
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::flow;
 
 pub mod call;
 pub mod calls;
+pub mod console;
 pub mod exit;
 pub mod flow_check;
 pub mod graph;

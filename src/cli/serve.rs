@@ -333,8 +333,9 @@ pub fn run(args: &Args, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn Writ
     }
     config.fallback_operator = args.fallback_operator.clone();
     if admin_token.is_some() {
-        tracing::info!("records API on /api/ (bearer token)");
+        tracing::info!("records API on /api/ (bearer token), console on /console/");
     }
+    config.console = Some(super::console::views());
     config.admin_token = admin_token;
     config.notify = notify;
     tracing::info!(

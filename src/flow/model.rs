@@ -222,6 +222,29 @@ impl NumberIndex {
         }
     }
 
+    /// The numbers routed to `flow` as written (prefixes with their `*`), sorted.
+    pub fn patterns_of(&self, flow: FlowId) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .exact
+            .iter()
+            .filter(|(_, f)| **f == flow)
+            .map(|(n, _)| n.clone())
+            .chain(
+                self.prefixes
+                    .iter()
+                    .filter(|(_, f)| **f == flow)
+                    .map(|(p, _)| format!("{p}*")),
+            )
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The flow marked `default: true`, which answers numbers no flow lists.
+    pub fn default_flow(&self) -> Option<FlowId> {
+        self.default
+    }
+
     /// The flow answering `to`.
     pub fn lookup(&self, to: &str) -> Option<(FlowId, NumberMatch)> {
         if let Some(&id) = self.exact.get(to) {

@@ -51,8 +51,20 @@ impl AdminToken {
         })
     }
 
+    /// A key for `purpose`, derived from the token (HMAC-SHA256 keyed by its digest): the
+    /// console signs its cookies with one, so no cookie carries or reveals the token.
+    #[allow(clippy::expect_used)] // the invariant is stated below
+    pub(in crate::http) fn derive_key(&self, purpose: &[u8]) -> [u8; 32] {
+        use hmac::Mac as _;
+        // HMAC is defined for keys of any length: `new_from_slice` never fails.
+        let mut mac =
+            hmac::Hmac::<Sha256>::new_from_slice(&self.digest).expect("HMAC takes any key length");
+        mac.update(purpose);
+        mac.finalize().into_bytes().into()
+    }
+
     /// Whether `presented` is the token, in time independent of where they differ.
-    fn accepts(&self, presented: &str) -> bool {
+    pub(in crate::http) fn accepts(&self, presented: &str) -> bool {
         let theirs: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
         let diff = self
             .digest

@@ -68,6 +68,8 @@ pub(crate) struct App {
     rejection_lines: Throttle,
     /// Limits "request refused" lines (a flood of bad paths, methods, bodies).
     refusal_lines: Throttle,
+    /// The operator console, `None` when it is off (no admin token).
+    console: Option<super::console::Console>,
 }
 
 /// Log lines of one kind let through per second under a flood; the rest are counted.
@@ -91,6 +93,8 @@ enum Route<'a> {
     Api,
     /// `/metrics`: Prometheus (`scrape`).
     Metrics,
+    /// `/console…`: the operator console (`console`).
+    Console,
     NotFound,
 }
 
@@ -105,6 +109,7 @@ impl<'a> Route<'a> {
             "/readyz" => Route::Readyz,
             "/metrics" => Route::Metrics,
             p if p == "/api" || p.starts_with("/api/") => Route::Api,
+            p if p == "/console" || p.starts_with("/console/") => Route::Console,
             _ => match action_url::parse_path(path) {
                 Some(VoicePath::Incoming) => Route::Voice,
                 Some(VoicePath::Continue { flow, step }) => Route::Continue { flow, step },
@@ -125,6 +130,7 @@ impl<'a> Route<'a> {
             Route::Readyz => "readyz",
             Route::Api => "api",
             Route::Metrics => "metrics",
+            Route::Console => "console",
             Route::NotFound => "unknown",
         }
     }
@@ -142,6 +148,7 @@ impl<'a> Route<'a> {
             Route::Readyz => metrics::Route::Readyz,
             Route::Api => metrics::Route::Api,
             Route::Metrics => metrics::Route::Metrics,
+            Route::Console => metrics::Route::Console,
             Route::NotFound => metrics::Route::Other,
         }
     }
@@ -219,7 +226,18 @@ impl App {
             &config.apology,
             config.fallback_operator.as_deref(),
         ));
+        let console = match (&config.admin_token, config.console) {
+            (Some(admin), Some(views)) => {
+                let secure = config
+                    .public_url
+                    .as_ref()
+                    .is_some_and(|u| u.as_str().starts_with("https://"));
+                Some(super::console::Console::new(admin, views, secure))
+            }
+            _ => None,
+        };
         App {
+            console,
             store,
             config,
             engine,
@@ -292,6 +310,15 @@ impl App {
             }
             // Its own optional token; never a Twilio signature.
             Route::Metrics => return self.scrape(parts),
+            // The admin token once, then its cookie; its own methods and bodies.
+            Route::Console => {
+                let ctx = super::console::Ctx {
+                    console: self.console.as_ref(),
+                    db: self.config.database.as_ref(),
+                    store: &self.store,
+                };
+                return super::console::answer(ctx, parts, body).await;
+            }
             Route::Healthz | Route::Readyz => {
                 if method != Method::GET && method != Method::HEAD {
                     return not_allowed("GET, HEAD");
@@ -391,9 +418,12 @@ impl App {
             Route::Recording => self.recording(&req, note).await,
             Route::Transcription => self.transcription(&req, note).await,
             Route::Fallback => self.fallback(&req, note),
-            Route::Healthz | Route::Readyz | Route::Api | Route::Metrics | Route::NotFound => {
-                text(StatusCode::NOT_FOUND, "not found")
-            }
+            Route::Healthz
+            | Route::Readyz
+            | Route::Api
+            | Route::Metrics
+            | Route::Console
+            | Route::NotFound => text(StatusCode::NOT_FOUND, "not found"),
         }
     }
 

@@ -14,7 +14,8 @@
 //!
 //! plus `/healthz` (the process answers) and `/readyz` (flows loaded, counters), unsigned,
 //! `/metrics` (Prometheus; its own optional bearer token, [`crate::metrics`]), and the
-//! records API under `/api/` (`api`: a bearer token, no Twilio signature).
+//! records API under `/api/` (`api`: a bearer token, no Twilio signature), and the operator
+//! console under `/console/` ([`console`]: the same token, once, then a signed cookie).
 //!
 //! A request goes through, in order: route (`404`), method (`405`), content type (`415`),
 //! body size (`413`), body read (`400`, `408`), form decoding (`400`), the signature
@@ -30,6 +31,7 @@
 //! interpreter's trace from the header [`crate::engine::trace_header`] defines.
 
 mod api;
+pub mod console;
 pub mod counters;
 mod handler;
 mod io;
@@ -148,6 +150,9 @@ pub struct ServerConfig {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// `/metrics`' bearer token (`--metrics-token-file`); `None`: `/metrics` is open.
     pub metrics_token: Option<AdminToken>,
+    /// The tools' views the console shows (the command line hands them in); the console
+    /// is on when these and an admin token are set, `404` otherwise.
+    pub console: Option<console::Views>,
 }
 
 impl ServerConfig {
@@ -167,6 +172,7 @@ impl ServerConfig {
             notify: crate::notify::Settings::default(),
             metrics: Arc::default(),
             metrics_token: None,
+            console: None,
         }
     }
 }

@@ -46,6 +46,9 @@ pub struct Served {
     pub steps: usize,
     /// Number of warnings the load reported.
     pub warnings: usize,
+    /// The warnings rendered rustc-style (empty when there are none), for the console
+    /// behind the admin token: they quote source lines.
+    pub warnings_text: String,
     /// Digest of every file's path and text ([`Sources::digest`]): a reload that reads the
     /// same files with the same text changed nothing and keeps this set (no swap, not logged
     /// as a change). A digest, not the texts: the set must not hold a second copy of every
@@ -100,8 +103,8 @@ pub struct FailedLoad {
     /// Number of errors (0 when the directory could not be read at all).
     pub errors: usize,
     /// The diagnostics rendered rustc-style, or the reason the directory could not be read.
-    /// Logged, not served over HTTP: the rendering quotes source lines, and flow files may
-    /// hold private numbers.
+    /// Logged, and shown only in the console behind the admin token (never `/readyz`): the
+    /// rendering quotes source lines, and flow files may hold private numbers.
     pub diagnostics: String,
     /// Every diagnostic (errors and warnings), structured: `/readyz` lists them (kind, file,
     /// line, column, message). Empty when the directory could not be read.
@@ -510,6 +513,7 @@ fn load(dir: &Path, settle: Duration) -> Result<(Served, LoadReport, FlowSetVers
         flows,
         steps,
         warnings,
+        warnings_text: report.warnings.clone(),
         set,
         loaded_at,
         load_time,

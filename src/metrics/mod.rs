@@ -110,6 +110,8 @@ labels! {
         Healthz = "/healthz",
         /// `/metrics`
         Metrics = "/metrics",
+        /// `/console/…`
+        Console = "/console",
         /// Any other path (answered `404`).
         Other = "other",
     }

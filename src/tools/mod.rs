@@ -12,6 +12,7 @@
 pub mod call;
 pub mod flowtest;
 pub mod graph;
+pub mod graph_svg;
 pub mod records;
 pub mod replay;
 pub mod schema;

@@ -15,6 +15,7 @@
 mod call;
 mod checker;
 mod conditions;
+mod console;
 mod dial;
 mod failures;
 mod flowtests;

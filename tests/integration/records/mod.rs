@@ -13,7 +13,7 @@ mod notify;
 mod postgres;
 mod read;
 mod replay;
-mod support;
+pub(crate) mod support;
 mod versions;
 
 use std::path::Path;
