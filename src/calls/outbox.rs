@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::record::{Body, Record};
-use super::{Database, StoreError, blocking};
+use super::{Columns, Database, StoreError, blocking};
 
 /// What a notification says, as stored in the outbox and sent to channels.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,32 +233,61 @@ impl Database {
     }
 }
 
-/// A notification row as both backends read it (before its attempts are attached).
-pub(super) fn notification(
-    row: (
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        Option<String>,
-    ),
-) -> Notification {
-    let (id, kind, channel, flow, step, state, created, _attempts, last_result) = row;
-    Notification {
-        id,
-        kind,
-        channel,
-        flow,
-        step,
-        state,
-        created,
+/// A [`CALL_NOTIFICATIONS`](super::sql::CALL_NOTIFICATIONS) row (its attempts are attached
+/// after, [`attach`]).
+pub(super) fn notification_from<R: Columns>(r: &R) -> Result<Notification, R::Error> {
+    Ok(Notification {
+        id: r.text(0)?,
+        kind: r.text(1)?,
+        channel: r.text(2)?,
+        flow: r.text(3)?,
+        step: r.text(4)?,
+        state: r.text(5)?,
+        created: r.int(6)?,
         attempts: Vec::new(),
-        last_result,
-    }
+        last_result: r.maybe_text(7)?,
+    })
+}
+
+/// A [`CALL_ATTEMPTS`](super::sql::CALL_ATTEMPTS) row: the notification's id and the attempt.
+pub(super) fn attempt_from<R: Columns>(r: &R) -> Result<(String, Attempt), R::Error> {
+    Ok((
+        r.text(0)?,
+        Attempt {
+            attempt: r.int(1)?,
+            at: r.int(2)?,
+            replica: r.text(3)?,
+            ok: r.int(4)? != 0,
+            detail: r.text(5)?,
+        },
+    ))
+}
+
+/// A claimed row (the claim's `RETURNING` columns), without its transcript, and the
+/// recording whose transcript the backend reads next. A payload this build cannot read is
+/// delivered with what the columns say.
+pub(super) fn claimed_from<R: Columns>(r: &R) -> Result<(Claimed, Option<String>), R::Error> {
+    let fallback = Event {
+        event: r.text(2)?,
+        flow: r.text(4)?,
+        step: r.text(5)?,
+        call_sid: r.text(1)?,
+        caller: None,
+        dialed: None,
+        at: 0,
+        recording_sid: None,
+        recording_url: None,
+        recording_duration: None,
+        dial_status: None,
+    };
+    let claimed = Claimed {
+        id: r.text(0)?,
+        channel: r.text(3)?,
+        event: serde_json::from_str(&r.text(6)?).unwrap_or(fallback),
+        attempts: r.int(8)?,
+        transcript: None,
+    };
+    Ok((claimed, r.maybe_text(7)?))
 }
 
 /// Attaches attempts `(notification id, attempt)` to their notifications.
@@ -272,27 +301,4 @@ pub(super) fn attach(
         }
     }
     list
-}
-
-/// The payload column of a claimed row, read back; a row this build cannot read is
-/// delivered with what the columns say.
-pub(super) fn event_of(payload: &str, fallback: Event) -> Event {
-    serde_json::from_str(payload).unwrap_or(fallback)
-}
-
-/// The event a row's columns tell, for a payload this build cannot read.
-pub(super) fn fallback_event(kind: String, flow: String, step: String, call_sid: String) -> Event {
-    Event {
-        event: kind,
-        flow,
-        step,
-        call_sid,
-        caller: None,
-        dialed: None,
-        at: 0,
-        recording_sid: None,
-        recording_url: None,
-        recording_duration: None,
-        dial_status: None,
-    }
 }

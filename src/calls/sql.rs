@@ -170,7 +170,7 @@ pub const FINISH_NOTIFICATION: &str = "UPDATE notifications SET attempts = $1, s
 
 /// A call's notifications, in the order they were raised.
 pub const CALL_NOTIFICATIONS: &str = "SELECT id, kind, channel, flow, step, state, created,
-     attempts, last_result FROM notifications WHERE call_sid = $1 ORDER BY created, id";
+     last_result FROM notifications WHERE call_sid = $1 ORDER BY created, id";
 
 /// The attempts of a call's notifications.
 pub const CALL_ATTEMPTS: &str = "SELECT a.notification_id, a.attempt, a.at, a.replica, a.ok,

@@ -3,7 +3,7 @@
 
 use super::{Postgres, sql};
 use crate::calls::StoreError;
-use crate::calls::outbox::{self, Attempt, Claim, Claimed, Notification, Outcome, fallback_event};
+use crate::calls::outbox::{self, Attempt, Claim, Claimed, Notification, Outcome};
 use crate::calls::record::Record;
 
 impl Postgres {
@@ -20,38 +20,19 @@ impl Postgres {
             .await
             .map_err(step)?;
         let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let get = |i| row.try_get::<_, String>(i);
-            let (id, call_sid, kind, channel, flow, step_name, payload) = (
-                get(0).map_err(step)?,
-                get(1).map_err(step)?,
-                get(2).map_err(step)?,
-                get(3).map_err(step)?,
-                get(4).map_err(step)?,
-                get(5).map_err(step)?,
-                get(6).map_err(step)?,
-            );
-            let recording: Option<String> = row.try_get(7).map_err(step)?;
-            let attempts: i64 = row.try_get(8).map_err(step)?;
-            let transcript = match &recording {
-                Some(sid) => tx
+        for row in &rows {
+            let (mut claimed, recording) = outbox::claimed_from(row).map_err(step)?;
+            if let Some(sid) = &recording {
+                claimed.transcript = tx
                     .query_opt(sql::RECORDING_TRANSCRIPT, &[sid])
                     .await
                     .map_err(step)?
                     .map(|r| r.try_get::<_, Option<String>>(0))
                     .transpose()
                     .map_err(step)?
-                    .flatten(),
-                None => None,
-            };
-            let fallback = fallback_event(kind, flow, step_name, call_sid);
-            out.push(Claimed {
-                id,
-                channel,
-                event: outbox::event_of(&payload, fallback),
-                attempts,
-                transcript,
-            });
+                    .flatten();
+            }
+            out.push(claimed);
         }
         tx.commit().await.map_err(step)?;
         Ok(out)
@@ -106,41 +87,24 @@ impl Postgres {
     pub async fn notifications(&self, call_sid: &str) -> Result<Vec<Notification>, StoreError> {
         let step = |e| self.err("read notifications", e);
         let client = self.client().await?;
-        let mut list = Vec::new();
-        for r in client
+        let rows = client
             .query(sql::CALL_NOTIFICATIONS, &[&call_sid])
             .await
-            .map_err(step)?
-        {
-            list.push(outbox::notification((
-                r.try_get(0).map_err(step)?,
-                r.try_get(1).map_err(step)?,
-                r.try_get(2).map_err(step)?,
-                r.try_get(3).map_err(step)?,
-                r.try_get(4).map_err(step)?,
-                r.try_get(5).map_err(step)?,
-                r.try_get(6).map_err(step)?,
-                r.try_get(7).map_err(step)?,
-                r.try_get(8).map_err(step)?,
-            )));
-        }
-        let mut attempts = Vec::new();
-        for r in client
+            .map_err(step)?;
+        let list = rows
+            .iter()
+            .map(outbox::notification_from)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(step)?;
+        let rows = client
             .query(sql::CALL_ATTEMPTS, &[&call_sid])
             .await
-            .map_err(step)?
-        {
-            attempts.push((
-                r.try_get::<_, String>(0).map_err(step)?,
-                Attempt {
-                    attempt: r.try_get(1).map_err(step)?,
-                    at: r.try_get(2).map_err(step)?,
-                    replica: r.try_get(3).map_err(step)?,
-                    ok: r.try_get::<_, i64>(4).map_err(step)? != 0,
-                    detail: r.try_get(5).map_err(step)?,
-                },
-            ));
-        }
+            .map_err(step)?;
+        let attempts = rows
+            .iter()
+            .map(outbox::attempt_from)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(step)?;
         Ok(outbox::attach(list, attempts))
     }
 }

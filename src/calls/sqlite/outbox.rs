@@ -5,21 +5,8 @@ use rusqlite::OptionalExtension as _;
 
 use super::{Sqlite, err, sql};
 use crate::calls::StoreError;
-use crate::calls::outbox::{self, Attempt, Claim, Claimed, Notification, Outcome, fallback_event};
+use crate::calls::outbox::{self, Attempt, Claim, Claimed, Notification, Outcome};
 use crate::calls::record::Record;
-
-/// The claim's columns, as read back.
-type ClaimRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-);
 
 impl Sqlite {
     /// Claims due notifications (see [`Database::claim_notifications`](crate::calls::Database)).
@@ -27,51 +14,28 @@ impl Sqlite {
         self.with_writer(|conn| {
             let step = |e| err("claim notifications", e);
             let tx = conn.unchecked_transaction().map_err(step)?;
-            let rows: Vec<ClaimRow> = {
-                let mut st = tx
-                    .prepare_cached(sql::CLAIM_NOTIFICATIONS_SQLITE)
-                    .map_err(step)?;
-                let rows = st
-                    .query_map(
+            let rows = tx
+                .prepare_cached(sql::CLAIM_NOTIFICATIONS_SQLITE)
+                .and_then(|mut st| {
+                    st.query_map(
                         rusqlite::params![c.replica, c.until, c.now, c.transcript_cutoff, c.limit],
-                        |r| {
-                            Ok((
-                                r.get(0)?,
-                                r.get(1)?,
-                                r.get(2)?,
-                                r.get(3)?,
-                                r.get(4)?,
-                                r.get(5)?,
-                                r.get(6)?,
-                                r.get(7)?,
-                                r.get(8)?,
-                            ))
-                        },
-                    )
-                    .map_err(step)?;
-                rows.collect::<rusqlite::Result<_>>().map_err(step)?
-            };
+                        |r| outbox::claimed_from(r),
+                    )?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                })
+                .map_err(step)?;
             let mut out = Vec::with_capacity(rows.len());
-            for (id, call_sid, kind, channel, flow, step_name, payload, recording, attempts) in rows
-            {
-                let transcript = match &recording {
-                    Some(sid) => tx
+            for (mut claimed, recording) in rows {
+                if let Some(sid) = &recording {
+                    claimed.transcript = tx
                         .query_row(sql::RECORDING_TRANSCRIPT, [sid], |r| {
                             r.get::<_, Option<String>>(0)
                         })
                         .optional()
                         .map_err(step)?
-                        .flatten(),
-                    None => None,
-                };
-                let fallback = fallback_event(kind, flow, step_name, call_sid);
-                out.push(Claimed {
-                    id,
-                    channel,
-                    event: outbox::event_of(&payload, fallback),
-                    attempts,
-                    transcript,
-                });
+                        .flatten();
+                }
+                out.push(claimed);
             }
             tx.commit().map_err(step)?;
             Ok(out)
@@ -127,34 +91,11 @@ impl Sqlite {
         let (list, attempts) = self.read(|c| {
             let list = c
                 .prepare(sql::CALL_NOTIFICATIONS)?
-                .query_map([call_sid], |r| {
-                    Ok(outbox::notification((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                    )))
-                })?
+                .query_map([call_sid], |r| outbox::notification_from(r))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let attempts = c
                 .prepare(sql::CALL_ATTEMPTS)?
-                .query_map([call_sid], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        Attempt {
-                            attempt: r.get(1)?,
-                            at: r.get(2)?,
-                            replica: r.get(3)?,
-                            ok: r.get::<_, i64>(4)? != 0,
-                            detail: r.get(5)?,
-                        },
-                    ))
-                })?
+                .query_map([call_sid], |r| outbox::attempt_from(r))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok((list, attempts))
         })?;
