@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo bench --bench profile -- [--server switchboard|baseline] [--kind incoming|gather]
-//!     [--requests 2000] [--flows 1000]
+//!     [--requests 2000] [--flows 1000] [--store sqlite|none]
 //! valgrind --tool=callgrind --callgrind-out-file=cg.out target/release/deps/profile-HASH ...
 //! callgrind_annotate --inclusive=yes cg.out | head -60
 //! ```
@@ -15,6 +15,13 @@
 //! instruction is in the one thread callgrind follows. Per-request server cost is the
 //! inclusive cost of `switchboard::http::server::connection` divided by N (the baseline's:
 //! `support::serve_baseline`). Prints wall time per request too, which is only indicative.
+//!
+//! As `switchboard serve` runs by default, the server keeps call records in SQLite (a fresh
+//! database in a temporary directory) and counts metrics; `--store none` keeps no records.
+//! The recorder's writer runs its transactions on tokio's blocking pool (another thread
+//! callgrind follows): its cost is the inclusive cost of `switchboard::calls::sqlite::write_batch`,
+//! and the driver drains the recorder before it exits so every record is written inside the
+//! measured run.
 
 // A benchmark program: it prints its report, and a failed setup may stop it.
 #![allow(
@@ -35,6 +42,7 @@ use hyper::Request;
 use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
 use hyper_util::rt::TokioIo;
 use support::Kind;
+use switchboard::calls::{CallStore, DatabaseUrl, RecorderConfig, StoreOptions};
 use switchboard::http::{FlowStore, PublicUrl, Server, ServerConfig, Verification};
 use switchboard::signature::{Keys, Secret};
 
@@ -58,6 +66,14 @@ fn main() {
         .unwrap_or(Kind::Incoming);
     let requests: usize = support::arg_or(&args, "--requests", 2000);
     let flows: usize = support::arg_or(&args, "--flows", 1000);
+    let keep_records = match support::arg(&args, "--store").as_deref() {
+        None | Some("sqlite") => true,
+        Some("none") => false,
+        Some(other) => {
+            eprintln!("error: --store sqlite|none, got {other}");
+            std::process::exit(2);
+        }
+    };
 
     // The same subscriber `switchboard serve` installs (cli.rs), writing into a sink: the
     // formatting is counted, the write(2) is not.
@@ -74,6 +90,7 @@ fn main() {
         .build()
         .expect("a runtime");
     rt.block_on(async move {
+        let mut writer = None;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
         let addr = listener.local_addr().expect("the bound address");
         let base = format!("http://{addr}");
@@ -88,6 +105,24 @@ fn main() {
                 shared_keys: vec![],
             }));
             config.public_url = Some(PublicUrl::parse(&base).expect("a valid public URL"));
+            // One connection carries the whole run (the server would otherwise close it
+            // after its 1,000th answer).
+            config.limits.max_requests_per_connection = u64::MAX;
+            if keep_records {
+                let opts = StoreOptions {
+                    database: DatabaseUrl::Sqlite(dir.path().join("calls.db")),
+                    spool: dir.path().join("spool"),
+                    spool_max: 1 << 30,
+                    recorder: RecorderConfig::default(),
+                };
+                let (calls, handle) = CallStore::open(&opts)
+                    .await
+                    .expect("the call store opens")
+                    .expect("a SQLite store");
+                config.database = Some(calls.database.clone());
+                writer = Some((calls.recorder.clone(), handle));
+                config.records = Some(calls);
+            }
             let server = Server::new(listener, Arc::new(store), config).expect("the server");
             tokio::spawn(server.run(std::future::pending()));
         }
@@ -120,6 +155,15 @@ fn main() {
             );
         }
         let per = started.elapsed() / u32::try_from(requests.max(1)).unwrap_or(u32::MAX);
+        if let Some((recorder, handle)) = writer {
+            recorder.shutdown();
+            handle.await.expect("the recorder drains");
+            let health = recorder.health();
+            eprintln!(
+                "records: {} committed in {} transactions",
+                health.committed, health.batches
+            );
+        }
         eprintln!(
             "{} {}: {requests} requests, {per:?} per request (client and server, one thread)",
             if baseline { "baseline" } else { "switchboard" },

@@ -235,7 +235,7 @@ pub struct Trace(
 
 impl Serialize for Trace {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(trace_header::event_json))
+        s.collect_seq(self.0.iter().map(trace_header::EventJson))
     }
 }
 

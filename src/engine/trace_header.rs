@@ -184,6 +184,102 @@ pub fn event_json(e: &Event) -> Value {
     }
 }
 
+/// [`event_json`] written straight to a serializer: the same JSON, byte for byte (keys in
+/// the sorted order `json!` gives them; a test compares every kind), without building and
+/// dropping a [`Value`] tree per event. The call store serialises every stored trace with it.
+pub struct EventJson<'a>(pub &'a Event);
+
+impl serde::Serialize for EventJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let how = |h: &NumberMatch| match h {
+            NumberMatch::Exact => "exact",
+            NumberMatch::Prefix => "prefix",
+            NumberMatch::Default => "default",
+        };
+        let mut m = s.serialize_map(None)?;
+        match self.0 {
+            Event::Number { to, flow, how: h } => {
+                m.serialize_entry("e", "number")?;
+                m.serialize_entry("flow", flow)?;
+                m.serialize_entry("how", how(h))?;
+                m.serialize_entry("to", to)?;
+            }
+            Event::NoFlow { to } => {
+                m.serialize_entry("e", "no-flow")?;
+                m.serialize_entry("to", to)?;
+            }
+            Event::Resume { flow, step } => {
+                m.serialize_entry("e", "resume")?;
+                m.serialize_entry("flow", flow)?;
+                m.serialize_entry("step", step)?;
+            }
+            Event::Restart { reason } => {
+                m.serialize_entry("e", "restart")?;
+                m.serialize_entry("reason", reason)?;
+            }
+            Event::Enter { flow, step, kind } => {
+                m.serialize_entry("e", "enter")?;
+                m.serialize_entry("flow", flow)?;
+                m.serialize_entry("kind", kind)?;
+                m.serialize_entry("step", step)?;
+            }
+            Event::Rule {
+                index,
+                label,
+                notes,
+                to,
+            } => {
+                m.serialize_entry("e", "rule")?;
+                m.serialize_entry("index", index)?;
+                m.serialize_entry("label", label)?;
+                m.serialize_entry("notes", notes)?;
+                m.serialize_entry("to", to)?;
+            }
+            Event::Input {
+                step,
+                heard,
+                outcome,
+            } => {
+                m.serialize_entry("e", "input")?;
+                m.serialize_entry("heard", heard)?;
+                m.serialize_entry("outcome", outcome)?;
+                m.serialize_entry("step", step)?;
+            }
+            Event::Result { step, outcome } => {
+                m.serialize_entry("e", "result")?;
+                m.serialize_entry("outcome", outcome)?;
+                m.serialize_entry("step", step)?;
+            }
+            Event::Exhausted { step, attempts } => {
+                m.serialize_entry("attempts", attempts)?;
+                m.serialize_entry("e", "exhausted")?;
+                m.serialize_entry("step", step)?;
+            }
+            Event::Set { name, value } => {
+                m.serialize_entry("e", "set")?;
+                m.serialize_entry("name", name)?;
+                m.serialize_entry("value", value)?;
+            }
+            Event::Wait { step, what } => {
+                m.serialize_entry("e", "wait")?;
+                m.serialize_entry("step", step)?;
+                m.serialize_entry("what", what)?;
+            }
+            Event::Hangup => m.serialize_entry("e", "hangup")?,
+            Event::Error { message } => {
+                m.serialize_entry("e", "error")?;
+                m.serialize_entry("message", message)?;
+            }
+            Event::OnError { step } => {
+                m.serialize_entry("e", "on-error")?;
+                m.serialize_entry("step", step)?;
+            }
+        }
+        m.end()
+    }
+}
+
 /// The inverse of [`event_json`]; `None` for anything it did not write.
 pub fn event_from_json(v: &Value) -> Option<Event> {
     let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
@@ -349,6 +445,18 @@ mod tests {
         assert_eq!(d.events, trace);
         assert_eq!(d.flow.as_deref(), Some("acme"));
         assert!(d.failed && !d.truncated && d.skipped == 0);
+    }
+
+    #[test]
+    fn event_json_written_directly_is_the_value_form_byte_for_byte() {
+        let events = every_event();
+        // Every variant at least once (Enter and Wait once per kind).
+        assert_eq!(events.len(), 13 + StepKind::ALL.len() + WAITS.len());
+        for e in &events {
+            let direct = serde_json::to_string(&EventJson(e)).expect("serialises");
+            let value = event_json(e).to_string();
+            assert_eq!(direct, value, "{e:?}");
+        }
     }
 
     #[test]

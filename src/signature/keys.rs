@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::sign::{HmacSha1, HmacSha256, new_mac};
 use super::verify::{REJECTION_CLIP, Rejection};
 use crate::form::clip;
 
@@ -11,30 +12,58 @@ use crate::form::clip;
 /// structures without leaking. There is deliberately no accessor outside the signature module
 /// and no `PartialEq` (which would not be constant-time).
 #[derive(Clone)]
-pub struct Secret(
+pub struct Secret {
     /// The secret text; the HMAC key is its UTF-8 bytes (§1.1 "Key bytes").
-    String,
-);
+    text: String,
+    /// HMAC-SHA1 keyed with it, nothing fed yet: verifying clones this instead of running
+    /// the key schedule (two compressions of the hash) on every request.
+    sha1: HmacSha1,
+    /// The same for HMAC-SHA256 (shared keys).
+    sha256: HmacSha256,
+}
 
 impl Secret {
     /// Wraps a secret. An empty secret is accepted here but never used for verification.
     #[must_use]
     pub fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
+        let text = s.into();
+        Self {
+            sha1: new_mac(text.as_bytes()),
+            sha256: new_mac(text.as_bytes()),
+            text,
+        }
     }
 
     pub(super) fn as_bytes(&self) -> &[u8] {
-        self.0.as_bytes()
+        self.text.as_bytes()
     }
 
     /// The secret itself, for the one library call that needs it (the SMTP client's
     /// credentials). Never formatted, logged or stored.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.text
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.text.is_empty()
+    }
+}
+
+/// A MAC that a [`Secret`] holds already keyed.
+pub(super) trait Keyed: Sized {
+    /// A copy of `secret`'s keyed state, ready to be fed.
+    fn keyed(secret: &Secret) -> Self;
+}
+
+impl Keyed for HmacSha1 {
+    fn keyed(secret: &Secret) -> Self {
+        secret.sha1.clone()
+    }
+}
+
+impl Keyed for HmacSha256 {
+    fn keyed(secret: &Secret) -> Self {
+        secret.sha256.clone()
     }
 }
 

@@ -5,11 +5,10 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::Mac;
-use hmac::digest::KeyInit;
 use sha2::Sha256;
 
-use super::keys::{Keys, Scheme, parse_settings, secrets};
-use super::sign::{HmacSha1, HmacSha256, new_mac};
+use super::keys::{Keyed, Keys, Scheme, parse_settings, secrets};
+use super::sign::{HmacSha1, HmacSha256};
 use super::url::{UrlCandidates, url_candidates};
 use crate::form::{self, Params, clip};
 
@@ -176,7 +175,7 @@ fn verify_impl<'f>(
 
 /// Tries every (secret × URL candidate). The keyed state and the shared URL head are computed
 /// once per secret and cloned per candidate; nothing is allocated.
-fn any_match<M: Mac + KeyInit + Clone>(
+fn any_match<M: Mac + Keyed + Clone>(
     keys: &Keys,
     scheme: Scheme<'_>,
     candidates: &UrlCandidates<'_>,
@@ -184,7 +183,7 @@ fn any_match<M: Mac + KeyInit + Clone>(
     tag: &[u8],
 ) -> bool {
     for secret in secrets(keys, scheme) {
-        let mut head = new_mac::<M>(secret.as_bytes());
+        let mut head = M::keyed(secret);
         head.update(candidates.head.as_bytes());
         for port in candidates.ports() {
             let mut mac = head.clone();
