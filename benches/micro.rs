@@ -557,3 +557,78 @@ fn metrics_encode(b: Bencher) {
     };
     b.bench(|| m.encode(black_box(&scrape), true).unwrap().len());
 }
+
+/// The office schedule of the benchmark flows, compiled (New York, weekdays 09:00–17:00).
+fn office_schedule() -> switchboard::schedule::Schedule {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        schedule: switchboard::schedule::ScheduleSpec,
+    }
+    let doc: Doc = serde_saphyr::from_str(
+        "schedule:\n  timezone: America/New_York\n  hours:\n    mon-fri: 09:00-17:00\n",
+    )
+    .expect("a schedule");
+    switchboard::schedule::Schedule::compile(&doc.schedule, &jiff::tz::TimeZone::UTC)
+        .expect("compiles")
+}
+
+/// A schedule's verdict alone (what a rule needs to route).
+#[divan::bench]
+fn schedule_is_open(b: Bencher) {
+    let s = office_schedule();
+    let now = office_hours();
+    b.bench(|| black_box(&s).is_open(black_box(now)));
+}
+
+/// The verdict with its words (what every schedule rule writes into the trace).
+#[divan::bench]
+fn schedule_explain(b: Bencher) {
+    let s = office_schedule();
+    let now = office_hours();
+    b.bench(|| black_box(&s).explain(black_box(now)));
+}
+
+/// One request's JSON log line (the incoming call's fields), formatted by the server's
+/// formatter into a sink: the formatting, not the write(2).
+#[divan::bench]
+fn log_line(b: Bencher) {
+    let subscriber = tracing_subscriber::fmt()
+        .event_format(switchboard::http::logline::JsonLines)
+        .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+        .with_writer(|| LineSink)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let before = LINES.load(std::sync::atomic::Ordering::Relaxed);
+    let call_sid = Some("CA5b9e1f0a8c2b7d4e6f9a3c1b0d8e7f6a");
+    b.bench(|| {
+        tracing::info!(
+            endpoint = "voice",
+            method = "POST",
+            path = "/voice",
+            status = 200u16,
+            latency_us = black_box(85u64),
+            call_sid,
+            flow = Some("line0005"),
+            steps = Some("route>menu gather"),
+            failed = false,
+            "call"
+        );
+    });
+    // The lines were formatted here, not dropped by a missing subscriber.
+    assert!(LINES.load(std::sync::atomic::Ordering::Relaxed) > before);
+}
+
+/// Counts the lines written to it and drops them.
+static LINES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+struct LineSink;
+
+impl std::io::Write for LineSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

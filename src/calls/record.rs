@@ -473,7 +473,12 @@ impl Record {
             })
             .map(|(name, v)| (storable(name), scrub(v)))
             .collect();
-        let mut twiml = storable(&String::from_utf8_lossy(a.twiml));
+        // The server's own writer made the document, so it is UTF-8: checking is cheaper
+        // than the lossy conversion, which stays for anything else.
+        let mut twiml = match std::str::from_utf8(a.twiml) {
+            Ok(text) => storable(text),
+            Err(_) => storable(&String::from_utf8_lossy(a.twiml)),
+        };
         crate::engine::redact_document(&mut twiml, a.secrets);
         Some(Record {
             key,
