@@ -305,6 +305,26 @@ impl std::fmt::Debug for Params {
     }
 }
 
+impl PartialEq for Params {
+    /// The same pairs in the same order (however they were pushed).
+    fn eq(&self, other: &Params) -> bool {
+        self.len() == other.len() && self.pairs().eq(other.pairs())
+    }
+}
+
+impl serde::Serialize for Params {
+    /// As a list of `[name, value]` pairs: what a `Vec<(String, String)>` gives.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.pairs())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Params {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Params, D::Error> {
+        Vec::<(String, String)>::deserialize(d).map(Params::from_pairs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -141,8 +141,10 @@ pub struct Webhook {
     /// of the names above, …), redacted as the inputs are: with the call parameters and
     /// the inputs, the whole request, so a replay hands the engine what it had (a flow may
     /// read any parameter). Empty in records written before replay existed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub params: Vec<(String, String)>,
+    /// Packed ([`Params`]): two allocations for the whole list instead of two a pair on
+    /// every webhook's request path; stored as a list of `[name, value]` pairs.
+    #[serde(default, skip_serializing_if = "Params::is_empty")]
+    pub params: Params,
     /// The TwiML document the caller got, with sensitive values replaced by
     /// [`REDACTED`](crate::engine::REDACTED). Empty in records written before replay
     /// existed.
@@ -197,7 +199,11 @@ impl Webhook {
             }
         }
         out.extend(self.inputs.iter().map(|(k, v)| (k.clone(), v.clone())));
-        out.extend(self.params.iter().cloned());
+        out.extend(
+            self.params
+                .pairs()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
         out
     }
 }
@@ -347,10 +353,15 @@ pub fn is_sid(s: &str) -> bool {
 /// cannot hold one (and the two backends must store the same). Filters go through the
 /// same so they match what was stored.
 pub fn storable(v: &str) -> String {
+    storable_cow(v).into_owned()
+}
+
+/// [`storable`], borrowing `v` when it has nothing to replace.
+fn storable_cow(v: &str) -> std::borrow::Cow<'_, str> {
     if v.contains('\0') {
-        v.replace('\0', "\u{fffd}")
+        std::borrow::Cow::Owned(v.replace('\0', "\u{fffd}"))
     } else {
-        v.to_owned()
+        std::borrow::Cow::Borrowed(v)
     }
 }
 
@@ -460,19 +471,22 @@ impl Record {
             }
         }
         redacted |= !a.secrets.is_empty();
-        let scrub = |v: &str| {
-            let mut v = storable(v);
-            crate::engine::redact_text(&mut v, a.secrets);
-            v
-        };
-        let params = p
-            .pairs()
-            .filter(|(name, v)| {
-                v.is_empty()
-                    || !(*name == "CallSid" || LEG_PARAMS.contains(name) || INPUTS.contains(name))
-            })
-            .map(|(name, v)| (storable(name), scrub(v)))
-            .collect();
+        let bytes = p.pairs().map(|(k, v)| k.len() + v.len()).sum();
+        let mut params = Params::with_capacity(p.len(), bytes);
+        for (name, v) in p.pairs().filter(|(name, v)| {
+            v.is_empty()
+                || !(*name == "CallSid" || LEG_PARAMS.contains(name) || INPUTS.contains(name))
+        }) {
+            // Copied into the packed list as they are, unless there is something to change.
+            let name = storable_cow(name);
+            if a.secrets.is_empty() {
+                params.push(&name, &storable_cow(v));
+            } else {
+                let mut v = storable(v);
+                crate::engine::redact_text(&mut v, a.secrets);
+                params.push(&name, &v);
+            }
+        }
         // The server's own writer made the document, so it is UTF-8: checking is cheaper
         // than the lossy conversion, which stays for anything else.
         let mut twiml = match std::str::from_utf8(a.twiml) {
@@ -619,7 +633,7 @@ impl Record {
                         .cloned()
                         .collect(),
                 ),
-                params: Vec::new(),
+                params: Params::default(),
                 twiml: String::new(),
                 base_url: String::new(),
                 apology: None,

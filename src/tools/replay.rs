@@ -654,8 +654,13 @@ fn follow_past_the_end(
     let set = flows.for_version(&last.flow_version)?;
     let mut w = last.clone();
     w.inputs = BTreeMap::new();
-    w.params
-        .retain(|(k, _)| !GATHER_RESULTS.contains(&k.as_str()));
+    w.params = Params::from_pairs(
+        w.params
+            .pairs()
+            .filter(|(k, _)| !GATHER_RESULTS.contains(k))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    );
     for _ in 0..MAX_EXTRA_WEBHOOKS {
         let stopped = |pairs: &mut Vec<Pair>, reason| {
             // A row for the webhook the replay could not make, so the table shows it.

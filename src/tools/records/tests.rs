@@ -86,7 +86,7 @@ fn story() -> Story {
                 what: "input",
             },
         ]),
-        params: Vec::new(),
+        params: crate::form::Params::default(),
         twiml: String::new(),
         base_url: String::new(),
         apology: None,

@@ -89,8 +89,12 @@ pub fn export(
         if w.endpoint == "fallback" {
             return Err(Refused::Fallback);
         }
-        let redacted = w.inputs.values().chain(w.params.iter().map(|(_, v)| v));
-        if w.redacted || redacted.into_iter().any(|v| v.contains(REDACTED)) {
+        let mut redacted = w
+            .inputs
+            .values()
+            .map(String::as_str)
+            .chain(w.params.pairs().map(|(_, v)| v));
+        if w.redacted || redacted.any(|v| v.contains(REDACTED)) {
             return Err(Refused::Redacted(
                 w.resumed.clone().unwrap_or_else(|| "/voice".into()),
             ));
@@ -234,12 +238,10 @@ fn write_case(
         let _ = writeln!(s, "      from: {}", q(from));
     }
     let _ = writeln!(s, "      at: {}", q(&at));
-    let params: Vec<&(String, String)> = first
+    let params: Vec<(&str, &str)> = first
         .params
-        .iter()
-        .filter(|(k, v)| {
-            !SIMULATOR_PARAMS.contains(&k.as_str()) && !k.ends_with("Sid") && !v.is_empty()
-        })
+        .pairs()
+        .filter(|(k, v)| !SIMULATOR_PARAMS.contains(k) && !k.ends_with("Sid") && !v.is_empty())
         .collect();
     if !params.is_empty() {
         s.push_str("      params:\n");
