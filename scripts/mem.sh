@@ -17,6 +17,10 @@
 # after), SWITCHBOARD (a built binary; default: build target/release/switchboard),
 # MEM_SETTLE (seconds to wait after the load and after each reload before reading VmRSS;
 # default 0: an allocator that returns freed memory on a timer shows it only after one).
+#
+# The server runs as deployed by default, everything on: call records in SQLite (a fresh
+# database in a temporary directory; it also stores every reload's flow set version), metrics, and the records API and console (an admin token is set).
+# MEM_DATABASE=none serves without the store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -98,7 +102,11 @@ write_flows 0
 # Dated back: the server re-checks files written just before it started (racy clean).
 find "$DIR" -exec touch -d '1 minute ago' {} +
 
-TWILIO_AUTH_TOKEN=$TOKEN "$SWITCHBOARD" serve --flows "$DIR" --no-watch \
+DB_DIR=$(mktemp -d)
+trap 'cleanup; rm -rf "$DB_DIR"' EXIT
+DATABASE=${MEM_DATABASE:-sqlite:$DB_DIR/calls.db}
+SWITCHBOARD_ADMIN_TOKEN=mem-sh-admin-token-0123456789abcdef TWILIO_AUTH_TOKEN=$TOKEN \
+  "$SWITCHBOARD" serve --flows "$DIR" --no-watch --database "$DATABASE" \
   --listen "127.0.0.1:$PORT" --log warn 2>/dev/null &
 PID=$!
 body=
@@ -109,6 +117,12 @@ for _ in $(seq 1200); do # up to 120 s
 done
 [[ -n "$body" ]] || { echo "error: the server did not become ready" >&2; exit 1; }
 load_ms=$(printf "%.0f" "$(field load_ms "$body")")
+# What is on: the store (`/readyz` has a `records` section with one), the console (not 404).
+exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+printf 'GET /console/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
+console=$(head -1 <&3 | cut -d' ' -f2)
+exec 3<&-
+echo "store: $(grep -q '"records":{' <<<"$body" && echo on || echo off); console: HTTP $console on /console/; metrics: on" >&2
 sleep "$SETTLE"
 first=$(rss_mb)
 echo "loaded $N $KIND flows in $load_ms ms; RSS $first MB" >&2

@@ -247,10 +247,21 @@ impl Database {
     /// Stores records (known keys dropped) and refolds the calls they touch, in one
     /// transaction. Returns how many were new.
     pub async fn write(&self, records: Arc<Vec<Record>>) -> Result<usize, StoreError> {
+        self.write_yielding(records, false).await
+    }
+
+    /// [`Database::write`]; with `yielding`, SQLite's writer offers the CPU to other
+    /// threads every few records (the recorder asks for it while it keeps up; see
+    /// `sqlite::YIELD_EVERY`). PostgreSQL's work is on the server: nothing to yield.
+    pub async fn write_yielding(
+        &self,
+        records: Arc<Vec<Record>>,
+        yielding: bool,
+    ) -> Result<usize, StoreError> {
         match self {
             Database::Sqlite(db) => {
                 let db = Arc::clone(db);
-                blocking(move || db.write(&records)).await
+                blocking(move || db.write_yielding(&records, yielding)).await
             }
             Database::Postgres(db) => db.write(&records).await,
         }

@@ -384,7 +384,10 @@ impl Writer {
                         break;
                     }
                     self.gather(&mut rx, &mut batch).await;
-                    self.commit(std::mem::take(&mut batch)).await;
+                    // Nothing left waiting: the writer keeps up, and may yield the CPU to
+                    // request handlers while it writes (`Database::write_yielding`).
+                    let keeping_up = batch.len() < self.cfg.batch_max && rx.is_empty();
+                    self.commit(std::mem::take(&mut batch), keeping_up).await;
                 }
                 _ = tick.tick() => self.maintain().await,
                 () = self.flow_sets.added.notified() => self.keep_flow_sets().await,
@@ -457,8 +460,9 @@ impl Writer {
     }
 
     /// One database transaction, bounded by `commit_timeout`.
-    async fn write(&self, records: Arc<Vec<Record>>) -> Result<usize, StoreError> {
-        match tokio::time::timeout(self.cfg.commit_timeout, self.db.write(records)).await {
+    async fn write(&self, records: Arc<Vec<Record>>, yielding: bool) -> Result<usize, StoreError> {
+        let write = self.db.write_yielding(records, yielding);
+        match tokio::time::timeout(self.cfg.commit_timeout, write).await {
             Ok(r) => r,
             Err(_) => Err(StoreError::new(format!(
                 "a commit took longer than {} ms",
@@ -467,14 +471,14 @@ impl Writer {
         }
     }
 
-    async fn commit(&mut self, items: Vec<Item>) {
+    async fn commit(&mut self, items: Vec<Item>, keeping_up: bool) {
         let (records, acks): (Vec<Record>, Vec<_>) =
             items.into_iter().map(|i| (i.record, i.ack)).unzip();
         let records = Arc::new(records);
         let mut result = Err(Refused::NotDurable("database resting".into()));
         self.keep_flow_sets().await;
         if !self.database_resting() {
-            match self.write(Arc::clone(&records)).await {
+            match self.write(Arc::clone(&records), keeping_up).await {
                 Ok(new) => {
                     self.recovered();
                     self.count_commit(records.len(), new);
@@ -597,7 +601,7 @@ impl Writer {
             }
             for chunk in seg.records.chunks(REPLAY_CHUNK) {
                 let chunk = Arc::new(chunk.to_vec());
-                match self.write(Arc::clone(&chunk)).await {
+                match self.write(Arc::clone(&chunk), false).await {
                     Ok(new) => {
                         self.recovered();
                         self.count_commit(chunk.len(), new);
@@ -633,7 +637,7 @@ impl Writer {
         let mut refused = Vec::new();
         let mut stored = 0;
         for r in chunk {
-            match self.write(Arc::new(vec![r.clone()])).await {
+            match self.write(Arc::new(vec![r.clone()]), false).await {
                 Ok(new) => {
                     stored += 1;
                     self.count_commit(1, new);
@@ -721,7 +725,7 @@ impl Writer {
             .map(|sid| Record::expired(sid, now, &self.cfg.replica))
             .collect();
         let n = records.len();
-        match self.write(Arc::new(records)).await {
+        match self.write(Arc::new(records), false).await {
             Ok(new) => {
                 self.count_commit(n, new);
                 self.health.expired.fetch_add(new as u64, Relaxed);

@@ -141,7 +141,13 @@ impl Sqlite {
     /// Stores records (those with a known key are dropped) and refolds the calls they
     /// touch, in one transaction. Returns how many were new.
     pub fn write(&self, records: &[Record]) -> Result<usize, StoreError> {
-        self.with_writer(|conn| write_batch(conn, records))
+        self.write_yielding(records, false)
+    }
+
+    /// [`Sqlite::write`], offering the CPU to other threads every [`YIELD_EVERY`] records
+    /// when `yielding`.
+    pub fn write_yielding(&self, records: &[Record], yielding: bool) -> Result<usize, StoreError> {
+        self.with_writer(|conn| write_batch(conn, records, yielding))
     }
 
     /// Runs `f` on the write connection: the one already open if its file is still at the
@@ -464,10 +470,15 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     tx.commit().map_err(|e| err("migrate", e))
 }
 
-/// Records the writer stores between two offers of the core to other threads.
+/// Records the writer stores between two offers of the CPU to other threads, when it
+/// yields. A batch is milliseconds of CPU; where the writer shares a core with the request
+/// handlers (a small VM, the benchmark kit), a webhook arriving meanwhile would wait for the
+/// scheduler's time slice (several ms). Yielding bounds that wait to a fraction of a ms. The
+/// recorder asks for it only while it keeps up with its queue: a writer that yields to
+/// handlers that are always busy would fall behind until its queue overflows.
 const YIELD_EVERY: usize = 8;
 
-fn write_batch(conn: &Connection, records: &[Record]) -> Result<usize, StoreError> {
+fn write_batch(conn: &Connection, records: &[Record], yielding: bool) -> Result<usize, StoreError> {
     let tx = conn.unchecked_transaction().map_err(|e| err("begin", e))?;
     let mut new = 0;
     // The records each touched call got in this batch.
@@ -477,11 +488,7 @@ fn write_batch(conn: &Connection, records: &[Record]) -> Result<usize, StoreErro
             .prepare_cached(sql::INSERT_RECORD)
             .map_err(|e| err("prepare", e))?;
         for (i, r) in records.iter().enumerate() {
-            if i % YIELD_EVERY == YIELD_EVERY - 1 {
-                // A batch is milliseconds of CPU; where the writer shares a core with the
-                // request handlers (a small VM, the benchmark kit) a webhook arriving
-                // meanwhile would wait for the scheduler's time slice (several ms). Giving
-                // the core up every few records bounds that wait to a fraction of a ms.
+            if yielding && i % YIELD_EVERY == YIELD_EVERY - 1 {
                 std::thread::yield_now();
             }
             let body = serde_json::to_string(r).map_err(|e| err("encode", e))?;
@@ -507,7 +514,7 @@ fn write_batch(conn: &Connection, records: &[Record]) -> Result<usize, StoreErro
         }
     }
     for (i, (sid, records)) in fresh.into_iter().enumerate() {
-        if i % YIELD_EVERY == YIELD_EVERY - 1 {
+        if yielding && i % YIELD_EVERY == YIELD_EVERY - 1 {
             std::thread::yield_now();
         }
         refold(&tx, sid, records)?;
