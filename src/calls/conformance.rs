@@ -20,11 +20,11 @@ fn params(pairs: &[(&str, &str)]) -> Params {
     p
 }
 
-fn sid(n: u32) -> String {
+pub(crate) fn sid(n: u32) -> String {
     format!("CA{n:032x}")
 }
 
-fn status(call: &str, at: i64, seq: &str, st: &str, from: &str) -> Record {
+pub(crate) fn status(call: &str, at: i64, seq: &str, st: &str, from: &str) -> Record {
     Record::status(
         &params(&[
             ("CallSid", call),
@@ -533,7 +533,7 @@ fn flow_set(version: &str, served_at: i64, files: &[(&str, &str)]) -> FlowSetVer
 
 /// A webhook record answered by flow set `version` (built from its JSON form, as the
 /// spool would hold it).
-fn webhook(call: &str, at: i64, version: &str) -> Record {
+pub(crate) fn webhook(call: &str, at: i64, version: &str) -> Record {
     serde_json::from_value(serde_json::json!({
         "key": format!("webhook:{call}:{at}"),
         "call_sid": call,

@@ -770,6 +770,62 @@ mod tests {
     use super::*;
     use crate::calls::DatabaseUrl;
 
+    /// Webhook records alone gather for `webhook_window` before their commit (here: until
+    /// the batch is full, the window being an hour); a callback's record, whose request
+    /// waits, ends the wait at once.
+    #[tokio::test(flavor = "current_thread")]
+    async fn webhooks_gather_and_a_callback_ends_the_wait() {
+        use crate::calls::conformance::{sid, status, webhook};
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open(&DatabaseUrl::Sqlite(dir.path().join("calls.db")))
+            .await
+            .unwrap()
+            .unwrap();
+        let spool = Spool::open(&dir.path().join("spool"), 1 << 20).unwrap();
+        let cfg = RecorderConfig {
+            webhook_window: Duration::from_secs(3600),
+            batch_max: 4,
+            ..RecorderConfig::default()
+        };
+        let (recorder, handle) = Recorder::start(db, spool, cfg);
+        // Recent calls: neither closed as stale nor pruned by the writer's maintenance.
+        let now = jiff::Timestamp::now().as_microsecond();
+        // The first record reaches the writer alone (it runs while this test sleeps), and
+        // waits there for the other three.
+        recorder.record(webhook(&sid(1), now + 1, "v1"));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        for n in 2..=4 {
+            recorder.record(webhook(&sid(n), now + i64::from(n), "v1"));
+        }
+        // Bounded: 10 s at most, then the assertions below say what happened.
+        for _ in 0..1000 {
+            if recorder.health().committed >= 4 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let h = recorder.health();
+        assert_eq!(
+            (h.committed, h.batches),
+            (4, 1),
+            "four webhooks, one commit"
+        );
+        // One webhook waits for more; the callback behind it is acknowledged without
+        // waiting out the hour (the bound only keeps a failure from hanging the suite).
+        recorder.record(webhook(&sid(5), now + 5, "v1"));
+        let ack = recorder.acknowledge(status(&sid(5), now + 6, "1", "ringing", "+1"));
+        let acked = tokio::time::timeout(Duration::from_secs(30), ack).await;
+        assert_eq!(acked, Ok(Ok(())));
+        let h = recorder.health();
+        assert_eq!(
+            (h.committed, h.batches),
+            (6, 2),
+            "the webhook and the callback, together"
+        );
+        recorder.shutdown();
+        handle.await.unwrap();
+    }
+
     /// Versions handed over faster than they are written: the newest
     /// [`PENDING_FLOW_SETS`] are stored, the older ones counted as dropped, and the
     /// caller never waits.
