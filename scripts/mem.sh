@@ -20,7 +20,7 @@
 #
 # The server runs as deployed by default, everything on: call records in SQLite (a fresh
 # database in a temporary directory; it also stores every reload's flow set version), metrics, and the records API and console (an admin token is set).
-# MEM_DATABASE=none serves without the store.
+# MEM_DATABASE=none serves without the store, MEM_CONSOLE=0 without the API and console.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -105,7 +105,9 @@ find "$DIR" -exec touch -d '1 minute ago' {} +
 DB_DIR=$(mktemp -d)
 trap 'cleanup; rm -rf "$DB_DIR"' EXIT
 DATABASE=${MEM_DATABASE:-sqlite:$DB_DIR/calls.db}
-SWITCHBOARD_ADMIN_TOKEN=mem-sh-admin-token-0123456789abcdef TWILIO_AUTH_TOKEN=$TOKEN \
+ADMIN_TOKEN=mem-sh-admin-token-0123456789abcdef
+[[ "${MEM_CONSOLE:-1}" == 0 ]] && ADMIN_TOKEN=
+SWITCHBOARD_ADMIN_TOKEN=$ADMIN_TOKEN TWILIO_AUTH_TOKEN=$TOKEN \
   "$SWITCHBOARD" serve --flows "$DIR" --no-watch --database "$DATABASE" \
   --listen "127.0.0.1:$PORT" --log warn 2>/dev/null &
 PID=$!
