@@ -19,7 +19,8 @@
 //! As `switchboard serve` runs by default, the server keeps call records in SQLite (a fresh
 //! database in a temporary directory) and counts metrics; `--store none` keeps no records.
 //! The recorder's writer runs its transactions on tokio's blocking pool (another thread
-//! callgrind follows): its cost is the inclusive cost of `switchboard::calls::sqlite::write_batch`,
+//! callgrind follows): its cost is the inclusive cost of
+//! `switchboard::calls::sqlite::Sqlite::write_yielding`,
 //! and the driver drains the recorder before it exits so every record is written inside the
 //! measured run.
 

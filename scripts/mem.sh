@@ -19,7 +19,8 @@
 # default 0: an allocator that returns freed memory on a timer shows it only after one).
 #
 # The server runs as deployed by default, everything on: call records in SQLite (a fresh
-# database in a temporary directory; it also stores every reload's flow set version), metrics, and the records API and console (an admin token is set).
+# database in a temporary directory; it also stores every reload's flow set version),
+# metrics, and the records API and console (an admin token is set). It prints which are on.
 # MEM_DATABASE=none serves without the store, MEM_CONSOLE=0 without the API and console.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -9,8 +9,9 @@
 //! large batches (group commit) and an idle one commits each record at once. A batch of
 //! webhook records alone (nobody waits for them) first gathers for up to `webhook_window`
 //! (25 ms) more: a commit's fixed costs (the fsync, the pages every commit rewrites) are
-//! then shared by many records instead of a few dozen. A callback in the batch ends the wait. A commit that
-//! fails or takes longer than `commit_timeout` sends the batch to the spool instead, and the
+//! then shared by many records instead of a few dozen. A callback in the batch ends the
+//! wait. A commit that fails or takes longer than `commit_timeout` sends the batch to the
+//! spool instead, and the
 //! database is left alone for a back-off (so callbacks are not each held up by a dead
 //! database); the spool is replayed into it once it answers again.
 //!
@@ -384,10 +385,15 @@ impl Writer {
                         break;
                     }
                     self.gather(&mut rx, &mut batch).await;
-                    // Nothing left waiting: the writer keeps up, and may yield the CPU to
-                    // request handlers while it writes (`Database::write_yielding`).
-                    let keeping_up = batch.len() < self.cfg.batch_max && rx.is_empty();
-                    self.commit(std::mem::take(&mut batch), keeping_up).await;
+                    // The writer may yield the CPU to request handlers while it writes
+                    // (`Database::write_yielding`) when the batch is webhooks alone (a
+                    // callback's request waits for this commit) and it keeps up: the batch
+                    // is not full and nothing more waits. Once a full batch is waiting it
+                    // writes without yielding until it has caught up.
+                    let yielding = batch.len() < self.cfg.batch_max
+                        && rx.is_empty()
+                        && batch.iter().all(|i| i.ack.is_none());
+                    self.commit(std::mem::take(&mut batch), yielding).await;
                 }
                 _ = tick.tick() => self.maintain().await,
                 () = self.flow_sets.added.notified() => self.keep_flow_sets().await,
@@ -407,7 +413,12 @@ impl Writer {
     /// start, up to `batch_max`; returns at once when the batch holds a callback (its
     /// request is waiting) or the queue is closed.
     async fn gather(&self, rx: &mut mpsc::Receiver<Item>, batch: &mut Vec<Item>) {
-        let deadline = tokio::time::Instant::now() + self.cfg.webhook_window;
+        // A window too long to add to the clock (a misconfiguration) gathers nothing rather
+        // than panicking.
+        let Some(deadline) = tokio::time::Instant::now().checked_add(self.cfg.webhook_window)
+        else {
+            return;
+        };
         let mut seen = 0;
         while batch.len() < self.cfg.batch_max {
             if batch
@@ -471,14 +482,14 @@ impl Writer {
         }
     }
 
-    async fn commit(&mut self, items: Vec<Item>, keeping_up: bool) {
+    async fn commit(&mut self, items: Vec<Item>, yielding: bool) {
         let (records, acks): (Vec<Record>, Vec<_>) =
             items.into_iter().map(|i| (i.record, i.ack)).unzip();
         let records = Arc::new(records);
         let mut result = Err(Refused::NotDurable("database resting".into()));
         self.keep_flow_sets().await;
         if !self.database_resting() {
-            match self.write(Arc::clone(&records), keeping_up).await {
+            match self.write(Arc::clone(&records), yielding).await {
                 Ok(new) => {
                     self.recovered();
                     self.count_commit(records.len(), new);

@@ -474,8 +474,9 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 /// yields. A batch is milliseconds of CPU; where the writer shares a core with the request
 /// handlers (a small VM, the benchmark kit), a webhook arriving meanwhile would wait for the
 /// scheduler's time slice (several ms). Yielding bounds that wait to a fraction of a ms. The
-/// recorder asks for it only while it keeps up with its queue: a writer that yields to
-/// handlers that are always busy would fall behind until its queue overflows.
+/// recorder asks for it only for webhooks alone (a callback waits for its commit) and only
+/// while it keeps up with its queue: a writer that yields to handlers that are always busy
+/// would fall behind until its queue overflows.
 const YIELD_EVERY: usize = 8;
 
 fn write_batch(conn: &Connection, records: &[Record], yielding: bool) -> Result<usize, StoreError> {
