@@ -781,6 +781,15 @@ mod tests {
     use super::*;
     use crate::calls::DatabaseUrl;
 
+    /// A SQLite database and a spool of 1 MiB in `dir`.
+    async fn sqlite_store(dir: &std::path::Path) -> (Database, Spool) {
+        let db = Database::open(&DatabaseUrl::Sqlite(dir.join("calls.db")))
+            .await
+            .unwrap()
+            .unwrap();
+        (db, Spool::open(&dir.join("spool"), 1 << 20).unwrap())
+    }
+
     /// Webhook records alone gather for `webhook_window` before their commit (here: until
     /// the batch is full, the window being an hour); a callback's record, whose request
     /// waits, ends the wait at once.
@@ -788,11 +797,7 @@ mod tests {
     async fn webhooks_gather_and_a_callback_ends_the_wait() {
         use crate::calls::conformance::{sid, status, webhook};
         let dir = tempfile::tempdir().unwrap();
-        let db = Database::open(&DatabaseUrl::Sqlite(dir.path().join("calls.db")))
-            .await
-            .unwrap()
-            .unwrap();
-        let spool = Spool::open(&dir.path().join("spool"), 1 << 20).unwrap();
+        let (db, spool) = sqlite_store(dir.path()).await;
         let cfg = RecorderConfig {
             webhook_window: Duration::from_secs(3600),
             batch_max: 4,
@@ -843,11 +848,7 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn the_newest_pending_flow_sets_are_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Database::open(&DatabaseUrl::Sqlite(dir.path().join("calls.db")))
-            .await
-            .unwrap()
-            .unwrap();
-        let spool = Spool::open(&dir.path().join("spool"), 1 << 20).unwrap();
+        let (db, spool) = sqlite_store(dir.path()).await;
         let (recorder, handle) = Recorder::start(db.clone(), spool, RecorderConfig::default());
         // On this thread the writer runs only once the test awaits: all six wait at once.
         let handed = PENDING_FLOW_SETS + 2;
