@@ -128,6 +128,14 @@ impl Outcome {
             Outcome::Failed => "failed",
         }
     }
+
+    /// The row's `due` after an attempt made at `at` (µs): the retry's time, else `at`.
+    pub fn due(&self, at: i64) -> i64 {
+        match self {
+            Outcome::Retry(when) => *when,
+            Outcome::Delivered | Outcome::Failed => at,
+        }
+    }
 }
 
 /// One attempt, as kept.

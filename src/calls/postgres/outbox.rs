@@ -61,10 +61,7 @@ impl Postgres {
         )
         .await
         .map_err(step)?;
-        let due = match outcome {
-            Outcome::Retry(at) => *at,
-            _ => attempt.at,
-        };
+        let due = outcome.due(attempt.at);
         let n = tx
             .execute(
                 sql::FINISH_NOTIFICATION,

@@ -64,10 +64,7 @@ impl Sqlite {
                 ],
             )
             .map_err(step)?;
-            let due = match outcome {
-                Outcome::Retry(at) => *at,
-                _ => attempt.at,
-            };
+            let due = outcome.due(attempt.at);
             let n = tx
                 .execute(
                     sql::FINISH_NOTIFICATION,
