@@ -139,13 +139,8 @@ impl Sqlite {
     }
 
     /// Stores records (those with a known key are dropped) and refolds the calls they
-    /// touch, in one transaction. Returns how many were new.
-    pub fn write(&self, records: &[Record]) -> Result<usize, StoreError> {
-        self.write_yielding(records, false)
-    }
-
-    /// [`Sqlite::write`], offering the CPU to other threads every [`YIELD_EVERY`] records
-    /// when `yielding`.
+    /// touch, in one transaction, offering the CPU to other threads every [`YIELD_EVERY`]
+    /// records when `yielding`. Returns how many were new.
     pub fn write_yielding(&self, records: &[Record], yielding: bool) -> Result<usize, StoreError> {
         self.with_writer(|conn| write_batch(conn, records, yielding))
     }
