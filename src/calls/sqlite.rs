@@ -474,6 +474,14 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 /// would fall behind until its queue overflows.
 const YIELD_EVERY: usize = 8;
 
+/// Before the `i`th record (or call) of a batch: every [`YIELD_EVERY`], when `yielding`,
+/// lets other threads run.
+fn offer_cpu(yielding: bool, i: usize) {
+    if yielding && i % YIELD_EVERY == YIELD_EVERY - 1 {
+        std::thread::yield_now();
+    }
+}
+
 fn write_batch(conn: &Connection, records: &[Record], yielding: bool) -> Result<usize, StoreError> {
     let tx = conn.unchecked_transaction().map_err(|e| err("begin", e))?;
     let mut new = 0;
@@ -484,9 +492,7 @@ fn write_batch(conn: &Connection, records: &[Record], yielding: bool) -> Result<
             .prepare_cached(sql::INSERT_RECORD)
             .map_err(|e| err("prepare", e))?;
         for (i, r) in records.iter().enumerate() {
-            if yielding && i % YIELD_EVERY == YIELD_EVERY - 1 {
-                std::thread::yield_now();
-            }
+            offer_cpu(yielding, i);
             let body = serde_json::to_string(r).map_err(|e| err("encode", e))?;
             let view = r.fold_view();
             let fold = serde_json::to_string(&view).map_err(|e| err("encode", e))?;
@@ -510,9 +516,7 @@ fn write_batch(conn: &Connection, records: &[Record], yielding: bool) -> Result<
         }
     }
     for (i, (sid, records)) in fresh.into_iter().enumerate() {
-        if yielding && i % YIELD_EVERY == YIELD_EVERY - 1 {
-            std::thread::yield_now();
-        }
+        offer_cpu(yielding, i);
         refold(&tx, sid, records)?;
     }
     tx.commit().map_err(|e| err("commit", e))?;
