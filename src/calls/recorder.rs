@@ -384,15 +384,14 @@ impl Writer {
                     if n == 0 {
                         break;
                     }
-                    self.gather(&mut rx, &mut batch).await;
+                    let holds_callback = self.gather(&mut rx, &mut batch).await;
                     // The writer may yield the CPU to request handlers while it writes
                     // (`Database::write_yielding`) when the batch is webhooks alone (a
                     // callback's request waits for this commit) and it keeps up: the batch
                     // is not full and nothing more waits. Once a full batch is waiting it
                     // writes without yielding until it has caught up.
-                    let yielding = batch.len() < self.cfg.batch_max
-                        && rx.is_empty()
-                        && batch.iter().all(|i| i.ack.is_none());
+                    let yielding =
+                        !holds_callback && batch.len() < self.cfg.batch_max && rx.is_empty();
                     self.commit(std::mem::take(&mut batch), yielding).await;
                 }
                 _ = tick.tick() => self.maintain().await,
@@ -411,28 +410,29 @@ impl Writer {
 
     /// Adds to a batch of webhook records alone what arrives within `webhook_window` of its
     /// start, up to `batch_max`; returns at once when the batch holds a callback (its
-    /// request is waiting) or the queue is closed.
-    async fn gather(&self, rx: &mut mpsc::Receiver<Item>, batch: &mut Vec<Item>) {
+    /// request is waiting) or the queue is closed. Returns whether the batch holds a
+    /// callback (each item is looked at once).
+    async fn gather(&self, rx: &mut mpsc::Receiver<Item>, batch: &mut Vec<Item>) -> bool {
         // A window too long to add to the clock (a misconfiguration) gathers nothing rather
         // than panicking.
-        let Some(deadline) = tokio::time::Instant::now().checked_add(self.cfg.webhook_window)
-        else {
-            return;
-        };
+        let deadline = tokio::time::Instant::now().checked_add(self.cfg.webhook_window);
         let mut seen = 0;
-        while batch.len() < self.cfg.batch_max {
+        loop {
             if batch
                 .get(seen..)
                 .unwrap_or_default()
                 .iter()
                 .any(|i| i.ack.is_some())
             {
-                return;
+                return true;
             }
             seen = batch.len();
+            let Some(deadline) = deadline.filter(|_| batch.len() < self.cfg.batch_max) else {
+                return false;
+            };
             let room = self.cfg.batch_max - batch.len();
             match tokio::time::timeout_at(deadline, rx.recv_many(batch, room)).await {
-                Ok(0) | Err(_) => return,
+                Ok(0) | Err(_) => return false,
                 Ok(_) => {}
             }
         }
