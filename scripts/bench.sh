@@ -22,21 +22,14 @@
 # BENCH_CLIENT_CPU (1), BENCH_OUT (target/bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The shared knobs, the signing TOKEN, executable and wait_ready.
+source scripts/kit.sh
 
-DURATION=${BENCH_DURATION:-10}
-ROUNDS=${BENCH_ROUNDS:-3}
-WARMUP=${BENCH_WARMUP:-2}
-CONNECTIONS=${BENCH_CONNECTIONS:-32}
 STATUS_CONNECTIONS=${BENCH_STATUS_CONNECTIONS:-256}
-FLOWS=${BENCH_FLOWS:-1000}
-SERVER_CPU=${BENCH_SERVER_CPU:-0}
-CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 OUT=${BENCH_OUT:-target/bench}
 BASELINE_PORT=18181
 SWITCHBOARD_PORT=18180
 NOSTORE_PORT=18182
-# Must match benches/support/mod.rs (TOKEN): the load generator signs with it.
-TOKEN=5e1f0a8c2b7d4e6f9a3c1b0d8e7f6a5b
 
 mkdir -p "$OUT"
 RESULTS="$OUT/results.jsonl"
@@ -50,9 +43,6 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== build (release)" >&2
-executable() { # the path cargo reports for a built artifact named $1
-  grep -o "\"executable\":\"[^\"]*/$1[^\"]*\"" | tail -1 | cut -d'"' -f4
-}
 # `cargo bench` builds the release binary too (target/release/switchboard).
 BENCH_JSON=$(cargo bench --locked --no-run --message-format=json)
 SWITCHBOARD=$(executable 'release/switchboard' <<<"$BENCH_JSON")
@@ -94,14 +84,6 @@ done
 median_us=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
 metric flow_check_1000_ms "$(awk "BEGIN {printf \"%.1f\", $median_us / 1000}")" ms "median of 5, whole process"
 
-wait_ready() { # port: until a TCP connect succeeds (bounded: 30 s)
-  for _ in $(seq 300); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "error: nothing listens on port $1" >&2
-  exit 1
-}
 http_get() { # port path: the body of a GET
   exec 3<>"/dev/tcp/127.0.0.1/$1"
   printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3

@@ -10,19 +10,12 @@
 # scripts/bench.sh. Prints the medians; the runs are in $BENCH_OUT/results.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The shared knobs, the signing TOKEN, executable and wait_ready.
+source scripts/kit.sh
 
-DURATION=${BENCH_DURATION:-10}
-ROUNDS=${BENCH_ROUNDS:-3}
-WARMUP=${BENCH_WARMUP:-2}
-CONNECTIONS=${BENCH_CONNECTIONS:-32}
-FLOWS=${BENCH_FLOWS:-1000}
-SERVER_CPU=${BENCH_SERVER_CPU:-0}
-CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 POLL_MS=${BENCH_POLL_MS:-200}
 OUT=${BENCH_OUT:-target/bench-console}
 PORT=18190
-# Must match benches/support/mod.rs (TOKEN): the load generator signs with it.
-TOKEN=5e1f0a8c2b7d4e6f9a3c1b0d8e7f6a5b
 ADMIN=console-bench-admin-token
 
 rm -rf "$OUT"
@@ -35,7 +28,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-executable() { grep -o "\"executable\":\"[^\"]*/$1[^\"]*\"" | tail -1 | cut -d'"' -f4; }
 BENCH_JSON=$(cargo bench --locked --no-run --message-format=json)
 SWITCHBOARD=$(executable 'release/switchboard' <<<"$BENCH_JSON")
 LOADGEN=$(executable 'deps/loadgen-' <<<"$BENCH_JSON")
@@ -47,10 +39,7 @@ TWILIO_AUTH_TOKEN=$TOKEN SWITCHBOARD_ADMIN_TOKEN=$ADMIN taskset -c "$SERVER_CPU"
   --public-url "http://127.0.0.1:$PORT" --database "sqlite:$OUT/db/calls.db" 2>/dev/null &
 SB_PID=$!
 PIDS+=("$SB_PID")
-for _ in $(seq 300); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  sleep 0.1
-done
+wait_ready "$PORT"
 
 # Sign in once, as a browser would; the cookie is the session.
 curl -s -o /dev/null -c "$OUT/cookies" -d "token=$ADMIN" "http://127.0.0.1:$PORT/console/login"

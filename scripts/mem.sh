@@ -30,7 +30,8 @@ KIND=${MEM_FLOWS:-acme}
 RELOADS=${MEM_RELOADS:-20}
 SETTLE=${MEM_SETTLE:-0}
 PORT=${MEM_PORT:-18190}
-TOKEN=5e1f0a8c2b7d4e6f9a3c1b0d8e7f6a5b
+# The signing TOKEN (and the kit's other shared pieces).
+source scripts/kit.sh
 
 if [[ -z "${SWITCHBOARD:-}" ]]; then
   cargo build --release --locked --bin switchboard >&2
@@ -73,7 +74,7 @@ write_flows() {
   kit)
     if [[ -z "${LOADGEN:-}" ]]; then
       LOADGEN=$(cargo bench --locked --no-run --bench loadgen --message-format=json \
-        | grep -o '"executable":"[^"]*/deps/loadgen-[^"]*"' | tail -1 | cut -d'"' -f4)
+        | executable 'deps/loadgen-')
     fi
     "$LOADGEN" gen-flows "$DIR" --flows "$N" 2>/dev/null
     # The kit's flows say goodbye too; make each reload's text differ the same way.
